@@ -1,0 +1,1 @@
+"""Helgelandslegen's public contracts: API payloads and event schemas, versioned."""

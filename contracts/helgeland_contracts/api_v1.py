@@ -1,0 +1,200 @@
+"""Version 1 of the pipeline's HTTP API payloads (requests and responses)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+CareerPreference = Literal["hospital", "general_practice", "undecided"]
+LocalConnectionKind = Literal["grew_up", "family", "studied", "placement"]
+ContactKind = Literal["campus_visit", "placement", "other"]
+RoundStatus = Literal["open", "interviewing", "offering", "list_final"]
+Stage = Literal[
+    "registered", "applied", "interviewed", "offered", "accepted", "declined", "withdrawn"
+]
+
+
+class Request(BaseModel):
+    """Base of every request body: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Backdatable(Request):
+    occurred_at: AwareDatetime | None = Field(
+        default=None,
+        description="When it happened in the world, if not now (may be back-dated, never future)",
+        examples=["2027-01-14T10:00:00+01:00"],
+    )
+
+
+class RoundCreate(Backdatable):
+    """Open a LIS1 round: positions per hospital unit, how many coupled to a LIS3 post."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["LIS1 høst 2027"])
+    positions: dict[str, int] = Field(
+        description="Positions per hospital unit code", examples=[{"rana": 6, "mosjoen": 4}]
+    )
+    coupled_positions: int = Field(ge=0, examples=[5])
+    application_deadline: date = Field(examples=["2027-03-01"])
+
+
+class RoundAdvance(Backdatable):
+    """Move the round forward: open → interviewing → offering."""
+
+    status: Literal["interviewing", "offering"]
+
+
+class CandidateRegister(Backdatable):
+    """Register a candidate. Name and contact details are the only personal data kept."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["Kari Nordmann"])
+    email: str = Field(min_length=3, max_length=320, examples=["kari.nordmann@example.no"])
+    phone: str | None = Field(default=None, max_length=50, examples=["+47 900 00 000"])
+
+
+class ContactDetails(Request):
+    """Correct a candidate's name or contact details."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=320)
+    phone: str | None = Field(default=None, max_length=50)
+
+
+class StudentContact(Backdatable):
+    """Step 1: a campus visit, a 5th-year placement in a municipality, or other contact."""
+
+    kind: ContactKind
+    municipality: str | None = Field(
+        default=None,
+        description="Municipality number, required for a placement",
+        examples=["1833"],
+    )
+
+
+class ApplicationSubmit(Backdatable):
+    """Step 2: the LIS1 application, with career preference and local connection."""
+
+    round_id: UUID
+    preference: CareerPreference
+    local_connection: list[LocalConnectionKind] = Field(default_factory=list, max_length=4)
+    consent_to_share: bool = Field(
+        description="Consent to be presented to the municipalities' forum"
+    )
+
+
+class InterviewRecord(Backdatable):
+    """Step 3: the hospital interview; it must explore interest in primary care."""
+
+    interviewer: str = Field(min_length=1, max_length=200, examples=["Overlege Ola Hansen"])
+    primary_care_interest: int = Field(ge=1, le=5, description="1 = none, 5 = strong")
+    notes: str = Field(default="", max_length=2000)
+
+
+class OfferMake(Backdatable):
+    """Step 4: offer a LIS1 position at a unit, coupled to a later LIS3 post or not."""
+
+    unit: str = Field(examples=["rana"])
+    coupled: bool
+    answer_by: date = Field(examples=["2027-04-15"])
+
+
+class Answer(Backdatable):
+    """The candidate's answer to the LIS1 offer (accept or decline)."""
+
+
+class Withdrawal(Backdatable):
+    reason: str = Field(default="", max_length=500)
+
+
+class CommandResult(BaseModel):
+    """What a command changed: the id, and the log position the read models have reached."""
+
+    id: UUID
+    position: int
+
+
+class RoundOut(BaseModel):
+    round_id: UUID
+    name: str
+    status: RoundStatus
+    positions: dict[str, int]
+    coupled_positions: int
+    application_deadline: date
+    opened_at: AwareDatetime
+    list_final_at: AwareDatetime | None
+
+
+class CandidateOut(BaseModel):
+    """A candidate as the hospital's recruiters see them."""
+
+    candidate_id: UUID
+    name: str | None
+    email: str | None
+    phone: str | None
+    registered_at: AwareDatetime
+    round_id: UUID | None
+    stage: Stage
+    preference: CareerPreference | None
+    local_connection: list[LocalConnectionKind]
+    consent_to_share: bool
+    contacts: int
+    interviews: int
+    interview_score: int | None
+    offer_unit: str | None
+    offer_coupled: bool | None
+    offer_answer_by: date | None
+    offer_state: Literal["open", "accepted", "declined"] | None
+
+
+class CandidatePage(BaseModel):
+    items: list[CandidateOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
+
+
+class TimelineEntry(BaseModel):
+    position: int
+    event_type: str
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    actor_person: str
+    actor_organisation: str
+    actor_role: str
+    details: dict[str, object]
+
+
+class RankedCandidate(BaseModel):
+    rank: int
+    candidate: CandidateOut
+
+
+class Funnel(BaseModel):
+    """How many of a round's applicants reached each step."""
+
+    round_id: UUID
+    applied: int
+    prefers_general_practice: int
+    undecided: int
+    local_connection: int
+    contacted_before_applying: int
+    interviewed: int
+    offered: int
+    offered_coupled: int
+    accepted: int
+    accepted_coupled: int
+    declined: int
+    withdrawn: int
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, object]] | None = None

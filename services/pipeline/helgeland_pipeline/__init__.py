@@ -1,0 +1,1 @@
+"""Helgelandslegen recruitment pipeline: event-sourced LIS1 → LIS3 journey."""

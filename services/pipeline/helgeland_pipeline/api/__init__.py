@@ -1,0 +1,1 @@
+"""The HTTP API: thin adapters between HTTP and the application or read models."""

@@ -1,0 +1,171 @@
+"""Candidates: register and move through steps 1–4; list, show and trace their timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+from helgeland_contracts.api_v1 import (
+    Answer,
+    ApplicationSubmit,
+    CandidateOut,
+    CandidatePage,
+    CandidateRegister,
+    CareerPreference,
+    CommandResult,
+    ContactDetails,
+    InterviewRecord,
+    OfferMake,
+    Stage,
+    StudentContact,
+    TimelineEntry,
+    Withdrawal,
+)
+
+from helgeland_pipeline.api.deps import Recruiter, ServicesDep, committed
+from helgeland_pipeline.application import NotFound
+from helgeland_pipeline.domain.candidates import CareerPreference as Preference
+from helgeland_pipeline.domain.candidates import ContactKind, LocalConnection
+
+router = APIRouter(prefix="/candidates", tags=["candidates"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def register(body: CandidateRegister, actor: Recruiter, services: ServicesDep) -> CommandResult:
+    """Register a candidate with name and contact details."""
+    app = services.services.app
+    saved = app.register_candidate(actor, body.name, body.email, body.phone, body.occurred_at)
+    return committed(services, saved)
+
+
+@router.put("/{candidate_id}/contact-details")
+def contact_details(
+    candidate_id: UUID, body: ContactDetails, actor: Recruiter, services: ServicesDep
+) -> CommandResult:
+    """Correct the candidate's name or contact details."""
+    app = services.services.app
+    saved = app.record_contact_details(actor, candidate_id, body.name, body.email, body.phone)
+    return committed(services, saved)
+
+
+@router.post("/{candidate_id}/contacts")
+def student_contact(
+    candidate_id: UUID, body: StudentContact, actor: Recruiter, services: ServicesDep
+) -> CommandResult:
+    """Step 1: record a campus visit, a 5th-year placement or other contact."""
+    saved = services.services.app.record_student_contact(
+        actor, candidate_id, ContactKind(body.kind), body.municipality, body.occurred_at
+    )
+    return committed(services, saved)
+
+
+@router.post("/{candidate_id}/application")
+def submit_application(
+    candidate_id: UUID, body: ApplicationSubmit, actor: Recruiter, services: ServicesDep
+) -> CommandResult:
+    """Step 2: the LIS1 application with career preference and local connection."""
+    saved = services.services.app.submit_lis1_application(
+        actor,
+        candidate_id,
+        body.round_id,
+        Preference(body.preference),
+        [LocalConnection(k) for k in body.local_connection],
+        body.consent_to_share,
+        body.occurred_at,
+    )
+    return committed(services, saved)
+
+
+@router.post("/{candidate_id}/interviews")
+def record_interview(
+    candidate_id: UUID, body: InterviewRecord, actor: Recruiter, services: ServicesDep
+) -> CommandResult:
+    """Step 3: the interview, scoring interest in primary care 1–5."""
+    saved = services.services.app.record_lis1_interview(
+        actor,
+        candidate_id,
+        body.interviewer,
+        body.primary_care_interest,
+        body.notes,
+        body.occurred_at,
+    )
+    return committed(services, saved)
+
+
+@router.post("/{candidate_id}/offer")
+def offer(
+    candidate_id: UUID, body: OfferMake, actor: Recruiter, services: ServicesDep
+) -> CommandResult:
+    """Step 4: offer a LIS1 position, coupled to a LIS3 post or not."""
+    saved = services.services.app.offer_lis1(
+        actor, candidate_id, body.unit, body.coupled, body.answer_by, body.occurred_at
+    )
+    return committed(services, saved)
+
+
+@router.post("/{candidate_id}/offer/accept")
+def accept(
+    candidate_id: UUID, body: Answer, actor: Recruiter, services: ServicesDep
+) -> CommandResult:
+    """The candidate accepted the LIS1 offer."""
+    saved = services.services.app.accept_lis1_offer(actor, candidate_id, body.occurred_at)
+    return committed(services, saved)
+
+
+@router.post("/{candidate_id}/offer/decline")
+def decline(
+    candidate_id: UUID, body: Answer, actor: Recruiter, services: ServicesDep
+) -> CommandResult:
+    """The candidate declined the LIS1 offer."""
+    saved = services.services.app.decline_lis1_offer(actor, candidate_id, body.occurred_at)
+    return committed(services, saved)
+
+
+@router.post("/{candidate_id}/withdraw")
+def withdraw(
+    candidate_id: UUID, body: Withdrawal, actor: Recruiter, services: ServicesDep
+) -> CommandResult:
+    """The candidate withdrew from the process."""
+    app = services.services.app
+    saved = app.withdraw_application(actor, candidate_id, body.reason, body.occurred_at)
+    return committed(services, saved)
+
+
+@router.get("")
+async def list_candidates(
+    _: Recruiter,
+    services: ServicesDep,
+    round_id: UUID | None = None,
+    stage: Stage | None = None,
+    preference: CareerPreference | None = None,
+    local_connection: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> CandidatePage:
+    """Candidates in registration order, filtered, a page at a time."""
+    return await services.hospital.candidates(
+        round_id=round_id,
+        stage=stage,
+        preference=preference,
+        local_connection=local_connection,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/{candidate_id}")
+async def get_candidate(candidate_id: UUID, _: Recruiter, services: ServicesDep) -> CandidateOut:
+    found = await services.hospital.candidate(candidate_id)
+    if found is None:
+        raise NotFound(f"no candidate with id {candidate_id}")
+    return found
+
+
+@router.get("/{candidate_id}/timeline")
+async def candidate_timeline(
+    candidate_id: UUID, _: Recruiter, services: ServicesDep
+) -> list[TimelineEntry]:
+    """Every event of the candidate's journey: what, when (world and recorded), by whom."""
+    await get_candidate(candidate_id, _, services)
+    return await services.hospital.timeline(candidate_id)

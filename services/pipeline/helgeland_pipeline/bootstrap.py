@@ -1,0 +1,103 @@
+"""The composition root: settings in, a wired set of services out. Nothing is built at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from helgeland_pipeline.application import Clock, PipelineApplication, Saved, utc_now
+from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_set
+from helgeland_pipeline.database import Database
+from helgeland_pipeline.projections.hospital import HospitalProjection
+from helgeland_pipeline.projections.hospital_queries import HospitalQueries
+from helgeland_pipeline.projections.runner import Projection, ProjectionRunner
+from helgeland_pipeline.settings import Settings
+
+
+def all_projections() -> list[Projection]:
+    """Every read model, in the order a rebuild applies them."""
+    return [HospitalProjection()]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    app: PipelineApplication
+    engine: Engine
+    runners: list[ProjectionRunner] = field(default_factory=list)
+
+    def catch_up(self) -> None:
+        for runner in self.runners:
+            runner.catch_up()
+
+    def wait_for(self, saved: Saved) -> None:
+        """Read-your-writes: wait until every read model has applied the saved events."""
+        for runner in self.runners:
+            runner.wait_until(saved.position, self.settings.read_your_writes_timeout)
+
+    def start_runners(self) -> None:
+        for runner in self.runners:
+            runner.start(self.settings.projection_poll_seconds)
+
+    def close(self) -> None:
+        for runner in self.runners:
+            runner.stop()
+        self.app.close()
+        self.engine.dispose()
+
+
+def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
+    """Build the application, the read-model engine and one runner per projection."""
+    database = Database(settings.database_url, settings.database_schema)
+    app = PipelineApplication(database.eventsourcing_env(), clock=clock)
+    engine = database.sync_engine()
+    runners = [
+        ProjectionRunner(app, engine, projection, settings.projection_page_size)
+        for projection in all_projections()
+    ]
+    for runner in runners:
+        runner.create_tables()
+    return Services(settings, database, app, engine, runners)
+
+
+@dataclass
+class ApiServices:
+    """What the HTTP layer needs besides the commands: async queries and token checks."""
+
+    services: Services
+    async_engine: AsyncEngine
+    hospital: HospitalQueries
+    verifier: TokenVerifier
+
+
+def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiServices:
+    services = build_services(settings, clock)
+    async_engine = services.database.async_engine()
+    return ApiServices(
+        services=services,
+        async_engine=async_engine,
+        hospital=HospitalQueries(async_engine),
+        verifier=build_verifier(settings),
+    )
+
+
+def demo_issuer(settings: Settings) -> DemoIssuer:
+    return DemoIssuer(settings.demo_jwks_file, settings.auth_issuer, settings.auth_audience)
+
+
+def build_verifier(settings: Settings) -> TokenVerifier:
+    """Outside demo mode the issuer's keys must be configured; demo mode trusts its own."""
+    jwks_file = settings.auth_jwks_file
+    if jwks_file is None and settings.auth_jwks_url is None:
+        if not settings.demo:
+            msg = "outside demo mode, set HELGELAND_AUTH_JWKS_FILE or HELGELAND_AUTH_JWKS_URL"
+            raise ValueError(msg)
+        demo_issuer(settings).ensure_keys()
+        jwks_file = settings.demo_jwks_file
+    keys = load_key_set(jwks_file, settings.auth_jwks_url)
+    return TokenVerifier(
+        keys, settings.auth_issuer, settings.auth_audience, settings.auth_algorithms
+    )

@@ -1,0 +1,97 @@
+"""The `helgeland` command: serve, seed-demo, project, rebuild, token."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from helgeland_pipeline.domain.common import Role
+from helgeland_pipeline.settings import Settings
+
+DEMO_PEOPLE = {
+    Role.HOSPITAL_RECRUITER: ("demo-recruiter", "Helgelandssykehuset HF"),
+    Role.FORUM: ("demo-forum", "Kommuneoverlegeforum Helgeland"),
+    Role.EVALUATOR: ("demo-evaluator", "NSDM"),
+    Role.ADMIN: ("demo-admin", "Helgelandslegen"),
+}
+
+
+class CliError(Exception):
+    """A one-line message for the user; the command exits non-zero."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{self.prog}: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="helgeland", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    serve = commands.add_parser("serve", help="run the HTTP API and the projection runners")
+    serve.add_argument("--demo", action="store_true", help="local token issuer and demo data")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    commands.add_parser("seed-demo", help="load the demo story into an empty log")
+    project = commands.add_parser("project", help="run the projection runners in the foreground")
+    project.add_argument("--until-caught-up", action="store_true", help="exit when caught up")
+    commands.add_parser("rebuild", help="drop every read model and replay the whole log")
+    token = commands.add_parser("token", help="print a demo bearer token for a role")
+    token.add_argument("role", choices=[str(r) for r in Role])
+    token.add_argument("--municipality", help="municipality number, for the municipality role")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        settings = Settings(demo=True) if getattr(args, "demo", False) else Settings()
+        return _run(args, settings)
+    except CliError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except ValidationError as error:
+        first = error.errors()[0]
+        print(f"helgeland: invalid setting {first['loc']}: {first['msg']}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from helgeland_pipeline import commands  # noqa: PLC0415 - keep `--help` fast
+
+    if args.command == "serve":
+        commands.serve(settings, args.host, args.port)
+    elif args.command == "seed-demo":
+        commands.seed(settings)
+    elif args.command == "project":
+        commands.project(settings, until_caught_up=args.until_caught_up)
+    elif args.command == "rebuild":
+        commands.rebuild(settings)
+    elif args.command == "token":
+        print(_token(settings, Role(args.role), args.municipality))
+    return 0
+
+
+def _token(settings: Settings, role: Role, municipality: str | None) -> str:
+    from helgeland_pipeline.bootstrap import demo_issuer  # noqa: PLC0415
+    from helgeland_pipeline.reference import load_reference  # noqa: PLC0415
+
+    if settings.auth_jwks_file or settings.auth_jwks_url:
+        msg = "helgeland token: tokens come from your identity provider outside demo mode"
+        raise CliError(msg)
+    if role == Role.MUNICIPALITY:
+        known = load_reference().municipalities
+        if municipality not in known:
+            msg = f"helgeland token: --municipality must be one of {', '.join(sorted(known))}"
+            raise CliError(msg)
+        person, organisation = f"demo-kommuneoverlege-{municipality}", known[municipality].name
+    elif municipality is not None:
+        msg = "helgeland token: --municipality is only for the municipality role"
+        raise CliError(msg)
+    else:
+        person, organisation = DEMO_PEOPLE[role]
+    return demo_issuer(settings).issue(role, person, organisation, municipality)

@@ -1,0 +1,126 @@
+"""Demo data a new user can explore: two LIS1 rounds with candidates at every step.
+
+All people here are fictional. Dates are relative to the clock, so the demo stays current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from helgeland_pipeline.application import PipelineApplication
+from helgeland_pipeline.domain.candidates import CareerPreference, ContactKind, LocalConnection
+from helgeland_pipeline.domain.common import Actor, Role
+from helgeland_pipeline.domain.rounds import RoundStatus
+
+RECRUITER = Actor("demo-recruiter", "Helgelandssykehuset HF", Role.HOSPITAL_RECRUITER)
+
+GP, HOSPITAL, UNDECIDED = (
+    CareerPreference.GENERAL_PRACTICE,
+    CareerPreference.HOSPITAL,
+    CareerPreference.UNDECIDED,
+)
+L = LocalConnection
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    preference: CareerPreference
+    local: list[LocalConnection]
+    placement: str | None = None  # municipality of the 5th-year placement
+    score: int | None = None  # interview: interest in primary care
+    unit: str | None = None  # LIS1 offer
+    coupled: bool = False
+    answer: str | None = None  # accept, decline or withdraw
+
+
+SPRING = [
+    Applicant("Ingrid Solberg", GP, [L.GREW_UP], "1833", 5, "rana", True, "accept"),
+    Applicant("Jonas Eriksen", GP, [L.PLACEMENT], "1824", 4, "mosjoen", True, "accept"),
+    Applicant("Sara Mahmoud", UNDECIDED, [L.FAMILY], None, 4, "sandnessjoen", True, "accept"),
+    Applicant("Erik Nilsen", HOSPITAL, [], None, 2, "rana", False, "accept"),
+    Applicant("Maja Johansen", GP, [L.STUDIED, L.PLACEMENT], "1813", 5, "bronnoysund", True),
+    Applicant("Henrik Berg", UNDECIDED, [], None, 3, "sandnessjoen", False, "decline"),
+    Applicant("Nora Pedersen", GP, [], "1820", 4, "mosjoen", False),
+    Applicant("Ali Haugen", HOSPITAL, [L.GREW_UP], None, 1),
+    Applicant("Tuva Lie", GP, [L.GREW_UP], "1836", None, None, False, "withdraw"),
+    Applicant("Olav Strand", UNDECIDED, [], None, 3),
+]
+
+AUTUMN = [
+    ("Emma Dahl", GP, [L.GREW_UP]),
+    ("Lars Moen", HOSPITAL, []),
+    ("Sofie Aas", UNDECIDED, [L.PLACEMENT]),
+    ("Mathias Rønning", GP, []),
+]
+
+
+def seed_demo(app: PipelineApplication) -> bool:
+    """Load the demo story unless the log already holds events. True if it seeded."""
+    if app.recorder.max_notification_id():
+        return False
+    now = app.clock()
+    _spring_round(app, now)
+    _autumn_round(app, now)
+    return True
+
+
+def _email(name: str) -> str:
+    return name.lower().replace(" ", ".").replace("ø", "o").replace("å", "a") + "@example.no"
+
+
+def _spring_round(app: PipelineApplication, now: datetime) -> None:
+    def ago(days: int) -> datetime:
+        return now - timedelta(days=days)
+
+    rid = app.open_round(
+        RECRUITER,
+        "LIS1 vår 2027",
+        {"rana": 4, "sandnessjoen": 3, "mosjoen": 3, "bronnoysund": 2},
+        6,
+        ago(45).date(),
+        ago(120),
+    ).id
+    people: list[tuple[UUID, Applicant]] = []
+    for i, a in enumerate(SPRING):
+        cid = app.register_candidate(RECRUITER, a.name, _email(a.name), None, ago(200 - i)).id
+        kind = ContactKind.PLACEMENT if a.placement else ContactKind.CAMPUS_VISIT
+        app.record_student_contact(RECRUITER, cid, kind, a.placement, ago(180 - i))
+        app.submit_lis1_application(RECRUITER, cid, rid, a.preference, a.local, True, ago(60 - i))
+        people.append((cid, a))
+    app.advance_round(RECRUITER, rid, RoundStatus.INTERVIEWING, ago(44))
+    for i, (cid, a) in enumerate(people):
+        if a.score is not None:
+            notes = "Interesse for allmennmedisin utforsket."
+            app.record_lis1_interview(RECRUITER, cid, "Overlege Demo", a.score, notes, ago(40 - i))
+    app.advance_round(RECRUITER, rid, RoundStatus.OFFERING, ago(25))
+    answer_by = (now + timedelta(days=7)).date()
+    for cid, a in people:
+        if a.unit is not None:
+            app.offer_lis1(RECRUITER, cid, a.unit, a.coupled, answer_by, ago(20))
+        if a.answer == "accept":
+            app.accept_lis1_offer(RECRUITER, cid, ago(10))
+        elif a.answer == "decline":
+            app.decline_lis1_offer(RECRUITER, cid, ago(9))
+        elif a.answer == "withdraw":
+            app.withdraw_application(RECRUITER, cid, "Valgte annen region", ago(30))
+
+
+def _autumn_round(app: PipelineApplication, now: datetime) -> None:
+    rid = app.open_round(
+        RECRUITER,
+        "LIS1 høst 2027",
+        {"rana": 4, "sandnessjoen": 2, "mosjoen": 2, "bronnoysund": 2},
+        5,
+        (now + timedelta(days=90)).date(),
+        now - timedelta(days=5),
+    ).id
+    for i, (name, pref, local) in enumerate(AUTUMN):
+        cid = app.register_candidate(
+            RECRUITER, name, _email(name), None, now - timedelta(days=4)
+        ).id
+        app.submit_lis1_application(
+            RECRUITER, cid, rid, pref, local, i % 2 == 0, now - timedelta(days=3 - i % 3)
+        )

@@ -1,0 +1,1 @@
+"""The domain: plain Python aggregates and their events. No framework imports here."""

@@ -1,0 +1,233 @@
+"""A candidate's journey on the hospital's side: contact, application, interview, LIS1 offer.
+
+Names and contact details appear in `ContactDetailsRecorded` only, so that erasing a person
+removes that one kind of event while the facts of the pipeline stay for evaluation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from eventsourcing.domain import Aggregate, event
+
+from helgeland_pipeline.domain.common import Stamp, require, require_valid
+from helgeland_pipeline.domain.rounds import Lis1Round
+
+
+class ContactKind(StrEnum):
+    CAMPUS_VISIT = "campus_visit"
+    PLACEMENT = "placement"  # the 5th-year placement at a municipal GP office
+    OTHER = "other"
+
+
+class CareerPreference(StrEnum):
+    HOSPITAL = "hospital"
+    GENERAL_PRACTICE = "general_practice"
+    UNDECIDED = "undecided"
+
+
+class LocalConnection(StrEnum):
+    GREW_UP = "grew_up"
+    FAMILY = "family"
+    STUDIED = "studied"
+    PLACEMENT = "placement"
+
+
+class OfferState(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Candidate(Aggregate):
+    """One (future) doctor. Decides what may happen next on the hospital's side."""
+
+    @event("Registered")
+    def __init__(self, stamp: Stamp) -> None:
+        self.has_contact_details = False
+        self.contacts: list[str] = []
+        self.round_id: str | None = None
+        self.preference: CareerPreference | None = None
+        self.local_connection: list[str] = []
+        self.consent_to_share = False
+        self.interview_scores: list[int] = []
+        self.offer_unit: str | None = None
+        self.offer_coupled = False
+        self.offer_answer_by: date | None = None
+        self.offer_state: OfferState | None = None
+        self.withdrawn = False
+
+    # --- personal data --------------------------------------------------------------------
+
+    def record_contact_details(
+        self, name: str, email: str, phone: str | None, stamp: Stamp
+    ) -> None:
+        """Record or correct who the candidate is and how to reach them."""
+        require_valid(bool(name.strip()), "a name is required")
+        require_valid(_looks_like_email(email), f"{email!r} is not an e-mail address")
+        self._contact_details_recorded(
+            name=name.strip(), email=email.strip(), phone=(phone or "").strip() or None, stamp=stamp
+        )
+
+    @event("ContactDetailsRecorded")
+    def _contact_details_recorded(
+        self, name: str, email: str, phone: str | None, stamp: Stamp
+    ) -> None:
+        self.has_contact_details = True
+
+    # --- step 1: early contact --------------------------------------------------------------
+
+    def record_student_contact(
+        self, kind: ContactKind, municipality: str | None, stamp: Stamp
+    ) -> None:
+        """A campus visit, a 5th-year placement in a named municipality, or other contact."""
+        self._check_active()
+        if kind == ContactKind.PLACEMENT:
+            require_valid(municipality is not None, "a placement names its municipality")
+        self._student_contacted(kind=kind, municipality=municipality, stamp=stamp)
+
+    @event("StudentContacted")
+    def _student_contacted(self, kind: str, municipality: str | None, stamp: Stamp) -> None:
+        self.contacts.append(kind)
+
+    # --- step 2: application ----------------------------------------------------------------
+
+    def submit_lis1_application(
+        self,
+        lis1_round: Lis1Round,
+        preference: CareerPreference,
+        local_connection: list[LocalConnection],
+        consent_to_share: bool,
+        stamp: Stamp,
+    ) -> None:
+        """Apply to a round, stating career preference and any local connection."""
+        self._check_active()
+        require(self.round_id is None, "the candidate has already applied to a round")
+        lis1_round.check_accepts_applications(stamp.occurred_at.date())
+        self._lis1_application_submitted(
+            round_id=str(lis1_round.id),
+            preference=preference,
+            local_connection=sorted(set(local_connection)),
+            consent_to_share=consent_to_share,
+            stamp=stamp,
+        )
+
+    @event("Lis1ApplicationSubmitted")
+    def _lis1_application_submitted(
+        self,
+        round_id: str,
+        preference: str,
+        local_connection: list[str],
+        consent_to_share: bool,
+        stamp: Stamp,
+    ) -> None:
+        self.round_id = round_id
+        self.preference = CareerPreference(preference)
+        self.local_connection = list(local_connection)
+        self.consent_to_share = consent_to_share
+
+    # --- step 3: interview ------------------------------------------------------------------
+
+    def record_lis1_interview(
+        self,
+        lis1_round: Lis1Round,
+        interviewer: str,
+        primary_care_interest: int,
+        notes: str,
+        stamp: Stamp,
+    ) -> None:
+        """An interview that explored interest in primary care, scored 1 (none) to 5 (strong)."""
+        self._check_applied_to(lis1_round)
+        require_valid(1 <= primary_care_interest <= 5, "primary care interest is scored 1 to 5")
+        require_valid(bool(interviewer.strip()), "an interview names its interviewer")
+        require_valid(len(notes) <= 2000, "interview notes are at most 2000 characters")
+        require(self.offer_state is None, "the candidate already has an offer")
+        lis1_round.check_accepts_interviews()
+        self._lis1_interview_held(
+            interviewer=interviewer.strip(),
+            primary_care_interest=primary_care_interest,
+            notes=notes,
+            stamp=stamp,
+        )
+
+    @event("Lis1InterviewHeld")
+    def _lis1_interview_held(
+        self, interviewer: str, primary_care_interest: int, notes: str, stamp: Stamp
+    ) -> None:
+        self.interview_scores.append(primary_care_interest)
+
+    # --- step 4: offer and answer -----------------------------------------------------------
+
+    def offer_lis1(
+        self, lis1_round: Lis1Round, unit: str, coupled: bool, answer_by: date, stamp: Stamp
+    ) -> None:
+        """Offer a LIS1 position at a unit; the round holds the position (and coupled slot)."""
+        self._check_applied_to(lis1_round)
+        require(bool(self.interview_scores), "no offer without an interview")
+        require(self.offer_state is None, "the candidate already has an offer")
+        lis1_round.hold_offer(str(self.id), unit, coupled, answer_by, stamp)
+        self._lis1_offered(unit=unit, coupled=coupled, answer_by=answer_by, stamp=stamp)
+
+    @event("Lis1Offered")
+    def _lis1_offered(self, unit: str, coupled: bool, answer_by: date, stamp: Stamp) -> None:
+        self.offer_unit = unit
+        self.offer_coupled = coupled
+        self.offer_answer_by = answer_by
+        self.offer_state = OfferState.OPEN
+
+    def accept_lis1_offer(self, lis1_round: Lis1Round, stamp: Stamp) -> None:
+        """Accept the open offer, on or before its answer-by date."""
+        self._check_open_offer(stamp)
+        lis1_round.confirm_offer(str(self.id), stamp)
+        self._lis1_offer_accepted(stamp=stamp)
+
+    @event("Lis1OfferAccepted")
+    def _lis1_offer_accepted(self, stamp: Stamp) -> None:
+        self.offer_state = OfferState.ACCEPTED
+
+    def decline_lis1_offer(self, lis1_round: Lis1Round, stamp: Stamp) -> None:
+        """Decline the open offer; the position is free for another candidate."""
+        self._check_open_offer(stamp)
+        lis1_round.release_offer(str(self.id), stamp)
+        self._lis1_offer_declined(stamp=stamp)
+
+    @event("Lis1OfferDeclined")
+    def _lis1_offer_declined(self, stamp: Stamp) -> None:
+        self.offer_state = OfferState.DECLINED
+
+    # --- withdrawal -------------------------------------------------------------------------
+
+    def withdraw_application(self, lis1_round: Lis1Round | None, reason: str, stamp: Stamp) -> None:
+        """The candidate leaves the process; any position their offer held is released."""
+        self._check_active()
+        require_valid(len(reason) <= 500, "a reason is at most 500 characters")
+        if lis1_round is not None:
+            lis1_round.release_offer(str(self.id), stamp)
+        self._application_withdrawn(reason=reason, stamp=stamp)
+
+    @event("ApplicationWithdrawn")
+    def _application_withdrawn(self, reason: str, stamp: Stamp) -> None:
+        self.withdrawn = True
+
+    # --- checks -----------------------------------------------------------------------------
+
+    def _check_active(self) -> None:
+        require(not self.withdrawn, "nothing can happen after the application was withdrawn")
+
+    def _check_applied_to(self, lis1_round: Lis1Round) -> None:
+        self._check_active()
+        require(self.round_id is not None, "the candidate has not applied to a round")
+        require(self.round_id == str(lis1_round.id), "the candidate applied to another round")
+
+    def _check_open_offer(self, stamp: Stamp) -> None:
+        self._check_active()
+        require(self.offer_state is not None, "no offer has been made")
+        require(self.offer_state == OfferState.OPEN, f"the offer is already {self.offer_state}")
+        assert self.offer_answer_by is not None
+        require(stamp.occurred_at.date() <= self.offer_answer_by, "the offer has expired")
+
+
+def _looks_like_email(value: str) -> bool:
+    local, _, domain = value.strip().partition("@")
+    return bool(local) and "." in domain and " " not in value.strip()

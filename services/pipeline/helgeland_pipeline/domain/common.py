@@ -1,0 +1,71 @@
+"""Shared domain vocabulary: who did something and when, and the domain's errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises."""
+
+
+class InvalidInput(DomainError):
+    """A value is malformed or out of range (maps to 422)."""
+
+
+class InvariantViolated(DomainError):
+    """The command would break a rule of the programme (maps to 409)."""
+
+
+class Role(StrEnum):
+    HOSPITAL_RECRUITER = "hospital_recruiter"
+    MUNICIPALITY = "municipality"
+    FORUM = "forum"
+    EVALUATOR = "evaluator"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated person behind a command, and the organisation they act for."""
+
+    person_id: str
+    organisation: str
+    role: Role
+    municipality: str | None = None
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who did it, when it happened in the world, and when it was recorded.
+
+    `occurred_at` may be back-dated (an interview entered a day late) but never lies after
+    `recorded_at`. The application supplies both times: the domain never reads the clock.
+    """
+
+    actor: Actor
+    occurred_at: datetime
+    recorded_at: datetime
+
+    def __post_init__(self) -> None:
+        for moment in (self.occurred_at, self.recorded_at):
+            if moment.tzinfo is None:
+                msg = "times must carry a time zone"
+                raise InvalidInput(msg)
+        if self.occurred_at > self.recorded_at:
+            msg = "an event cannot have happened in the future (occurred_at is after now)"
+            raise InvalidInput(msg)
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise `InvariantViolated` unless `condition` holds."""
+    if not condition:
+        raise InvariantViolated(message)
+
+
+def require_valid(condition: bool, message: str) -> None:
+    """Raise `InvalidInput` unless `condition` holds."""
+    if not condition:
+        raise InvalidInput(message)

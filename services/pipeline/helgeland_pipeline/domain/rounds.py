@@ -1,0 +1,157 @@
+"""A LIS1 application round at the hospital trust, and its coupled-position quota."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from eventsourcing.domain import Aggregate, event
+
+from helgeland_pipeline.domain.common import Stamp, require, require_valid
+
+
+class RoundStatus(StrEnum):
+    OPEN = "open"
+    INTERVIEWING = "interviewing"
+    OFFERING = "offering"
+    LIST_FINAL = "list_final"
+
+
+_ORDER = list(RoundStatus)
+
+
+@dataclass
+class HeldOffer:
+    """An offer that holds a position until it is declined, withdrawn or expires."""
+
+    unit: str
+    coupled: bool
+    answer_by: date
+    accepted: bool = False
+
+    def holds_position_on(self, day: date) -> bool:
+        return self.accepted or day <= self.answer_by
+
+
+class Lis1Round(Aggregate):
+    """Positions per hospital unit; at most half of them coupled to a LIS3 post."""
+
+    @classmethod
+    def open(
+        cls,
+        name: str,
+        positions: dict[str, int],
+        coupled_positions: int,
+        application_deadline: date,
+        stamp: Stamp,
+    ) -> Lis1Round:
+        """Open a round after checking its shape: the domain refuses more than half coupled."""
+        require_valid(bool(name.strip()), "a round needs a name")
+        require_valid(bool(positions), "a round needs at least one position")
+        require_valid(all(n > 0 for n in positions.values()), "positions per unit must be >= 1")
+        require_valid(coupled_positions >= 0, "coupled positions cannot be negative")
+        total = sum(positions.values())
+        require(
+            coupled_positions * 2 <= total,
+            f"at most half of the {total} LIS1 positions may be coupled to a LIS3 post "
+            f"({total // 2}), not {coupled_positions}",
+        )
+        return cls(name.strip(), dict(positions), coupled_positions, application_deadline, stamp)
+
+    @event("Opened")
+    def __init__(
+        self,
+        name: str,
+        positions: dict[str, int],
+        coupled_positions: int,
+        application_deadline: date,
+        stamp: Stamp,
+    ) -> None:
+        self.name = name
+        self.positions = positions
+        self.coupled_positions = coupled_positions
+        self.application_deadline = application_deadline
+        self.status = RoundStatus.OPEN
+        self.offers: dict[str, HeldOffer] = {}
+
+    # --- progress -------------------------------------------------------------------------
+
+    def advance_to(self, status: RoundStatus, stamp: Stamp) -> None:
+        """Move the round forward (open → interviewing → offering); never backwards."""
+        require_valid(status != RoundStatus.LIST_FINAL, "use finalise_list to make the list final")
+        require(
+            _ORDER.index(status) > _ORDER.index(self.status),
+            f"a round cannot go from {self.status} to {status}",
+        )
+        self._advanced(status=status, stamp=stamp)
+
+    @event("Advanced")
+    def _advanced(self, status: str, stamp: Stamp) -> None:
+        self.status = RoundStatus(status)
+
+    def finalise_list(self, stamp: Stamp) -> None:
+        """The list is final only when every offer is answered or has expired."""
+        require(self.status == RoundStatus.OFFERING, "only a round that is offering can finalise")
+        today = stamp.occurred_at.date()
+        pending = [cid for cid, o in self.offers.items() if not o.accepted and today <= o.answer_by]
+        require(not pending, f"{len(pending)} offer(s) are still unanswered and unexpired")
+        self._list_finalised(stamp=stamp)
+
+    @event("ListFinalised")
+    def _list_finalised(self, stamp: Stamp) -> None:
+        self.status = RoundStatus.LIST_FINAL
+
+    # --- rules the candidates' commands ask of the round -----------------------------------
+
+    def check_accepts_applications(self, on: date) -> None:
+        require(self.status == RoundStatus.OPEN, f"the round is {self.status}, not open")
+        require(on <= self.application_deadline, "the application deadline has passed")
+
+    def check_accepts_interviews(self) -> None:
+        require(self.status != RoundStatus.LIST_FINAL, "the round's list is already final")
+
+    def hold_offer(
+        self, candidate_id: str, unit: str, coupled: bool, answer_by: date, stamp: Stamp
+    ) -> None:
+        """Reserve a position (and a coupled slot) for an offer, within the round's quota."""
+        require(self.status == RoundStatus.OFFERING, f"the round is {self.status}, not offering")
+        require_valid(unit in self.positions, f"the round has no positions at unit {unit!r}")
+        today = stamp.occurred_at.date()
+        require_valid(answer_by >= today, "an offer's answer-by date cannot be in the past")
+        held = [o for o in self.offers.values() if o.holds_position_on(today)]
+        require(
+            sum(o.unit == unit for o in held) < self.positions[unit],
+            f"every position at {unit} is already offered",
+        )
+        if coupled:
+            require(
+                sum(o.coupled for o in held) < self.coupled_positions,
+                f"all {self.coupled_positions} coupled positions are already offered",
+            )
+        self._offer_held(
+            candidate_id=candidate_id, unit=unit, coupled=coupled, answer_by=answer_by, stamp=stamp
+        )
+
+    @event("OfferHeld")
+    def _offer_held(
+        self, candidate_id: str, unit: str, coupled: bool, answer_by: date, stamp: Stamp
+    ) -> None:
+        self.offers[candidate_id] = HeldOffer(unit, coupled, answer_by)
+
+    def confirm_offer(self, candidate_id: str, stamp: Stamp) -> None:
+        """The candidate accepted: the position is taken for good."""
+        self._offer_confirmed(candidate_id=candidate_id, stamp=stamp)
+
+    @event("OfferConfirmed")
+    def _offer_confirmed(self, candidate_id: str, stamp: Stamp) -> None:
+        self.offers[candidate_id].accepted = True
+
+    def release_offer(self, candidate_id: str, stamp: Stamp) -> None:
+        """The offer was declined or the application withdrawn: the position is free again."""
+        if candidate_id in self.offers:
+            self._offer_released(candidate_id=candidate_id, stamp=stamp)
+
+    @event("OfferReleased")
+    def _offer_released(self, candidate_id: str, stamp: Stamp) -> None:
+        del self.offers[candidate_id]

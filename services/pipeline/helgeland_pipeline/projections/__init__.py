@@ -1,0 +1,1 @@
+"""Read models: projections of the event log, and the runner that keeps them up to date."""

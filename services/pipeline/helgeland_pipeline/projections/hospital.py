@@ -1,0 +1,238 @@
+"""The hospital's read model: rounds, candidates with their stage, and each one's timeline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    update,
+)
+
+from helgeland_pipeline.projections.types import UtcDateTime
+
+metadata = MetaData()
+
+rounds = Table(
+    "hospital_rounds",
+    metadata,
+    Column("round_id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("positions", JSON, nullable=False),
+    Column("coupled_positions", Integer, nullable=False),
+    Column("application_deadline", Date, nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("list_final_at", UtcDateTime()),
+)
+
+candidates = Table(
+    "hospital_candidates",
+    metadata,
+    Column("candidate_id", String(36), primary_key=True),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("name", String(200)),
+    Column("email", String(320)),
+    Column("phone", String(50)),
+    Column("registered_at", UtcDateTime(), nullable=False),
+    Column("round_id", String(36), index=True),
+    Column("stage", String(20), nullable=False),
+    Column("preference", String(20)),
+    Column("local_connection", JSON, nullable=False),
+    Column("has_local_connection", Boolean, nullable=False),
+    Column("consent_to_share", Boolean, nullable=False),
+    Column("contacts", Integer, nullable=False),
+    Column("interviews", Integer, nullable=False),
+    Column("interview_score", Integer),
+    Column("offer_unit", String(40)),
+    Column("offer_coupled", Boolean),
+    Column("offer_answer_by", Date),
+    Column("offer_state", String(20)),
+    Column("withdrawn", Boolean, nullable=False),
+    Column("last_event_at", UtcDateTime(), nullable=False),
+)
+
+timeline = Table(
+    "hospital_timeline",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("candidate_id", String(36), nullable=False),
+    Column("event_type", String(60), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("actor_person", String(200), nullable=False),
+    Column("actor_organisation", String(200), nullable=False),
+    Column("actor_role", String(40), nullable=False),
+    Column("details", Text, nullable=False),
+    Index("ix_hospital_timeline_candidate", "candidate_id", "position"),
+)
+
+# Fields of each candidate event that the hospital's timeline shows (never personal data).
+_TIMELINE_FIELDS: dict[str, tuple[str, ...]] = {
+    "Registered": (),
+    "ContactDetailsRecorded": (),
+    "StudentContacted": ("kind", "municipality"),
+    "Lis1ApplicationSubmitted": ("round_id", "preference", "local_connection", "consent_to_share"),
+    "Lis1InterviewHeld": ("interviewer", "primary_care_interest", "notes"),
+    "Lis1Offered": ("unit", "coupled", "answer_by"),
+    "Lis1OfferAccepted": (),
+    "Lis1OfferDeclined": (),
+    "ApplicationWithdrawn": ("reason",),
+}
+
+
+class HospitalProjection:
+    """Applies round and candidate events to the hospital's tables."""
+
+    name = "hospital"
+    metadata = metadata
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        aggregate, _, kind = type(event).__qualname__.rpartition(".")
+        handler = self._handlers().get(f"{aggregate}.{kind}")
+        if handler is not None:
+            handler(conn, event, position)
+        if aggregate == "Candidate" and kind in _TIMELINE_FIELDS:
+            _append_timeline(conn, event, kind, position)
+
+    def _handlers(self) -> dict[str, Callable[[Connection, Any, int], None]]:
+        return {
+            "Lis1Round.Opened": _round_opened,
+            "Lis1Round.Advanced": lambda c, e, _: _set_round(c, e, status=e.status),
+            "Lis1Round.ListFinalised": lambda c, e, _: _set_round(
+                c, e, status="list_final", list_final_at=e.stamp.occurred_at
+            ),
+            "Candidate.Registered": _candidate_registered,
+            "Candidate.ContactDetailsRecorded": lambda c, e, _: _set_candidate(
+                c, e, name=e.name, email=e.email, phone=e.phone
+            ),
+            "Candidate.StudentContacted": lambda c, e, _: _set_candidate(
+                c, e, contacts=candidates.c.contacts + 1
+            ),
+            "Candidate.Lis1ApplicationSubmitted": lambda c, e, _: _set_candidate(
+                c,
+                e,
+                stage="applied",
+                round_id=e.round_id,
+                preference=e.preference,
+                local_connection=list(e.local_connection),
+                has_local_connection=bool(e.local_connection),
+                consent_to_share=e.consent_to_share,
+            ),
+            "Candidate.Lis1InterviewHeld": _interview_held,
+            "Candidate.Lis1Offered": lambda c, e, _: _set_candidate(
+                c,
+                e,
+                stage="offered",
+                offer_unit=e.unit,
+                offer_coupled=e.coupled,
+                offer_answer_by=e.answer_by,
+                offer_state="open",
+            ),
+            "Candidate.Lis1OfferAccepted": lambda c, e, _: _set_candidate(
+                c, e, stage="accepted", offer_state="accepted"
+            ),
+            "Candidate.Lis1OfferDeclined": lambda c, e, _: _set_candidate(
+                c, e, stage="declined", offer_state="declined"
+            ),
+            "Candidate.ApplicationWithdrawn": lambda c, e, _: _set_candidate(
+                c, e, stage="withdrawn", withdrawn=True
+            ),
+        }
+
+
+def _round_opened(conn: Connection, event: Any, _: int) -> None:
+    conn.execute(
+        rounds.insert().values(
+            round_id=str(event.originator_id),
+            name=event.name,
+            status="open",
+            positions=dict(event.positions),
+            coupled_positions=event.coupled_positions,
+            application_deadline=event.application_deadline,
+            opened_at=event.stamp.occurred_at,
+        )
+    )
+
+
+def _set_round(conn: Connection, event: Any, **values: Any) -> None:
+    conn.execute(
+        update(rounds).where(rounds.c.round_id == str(event.originator_id)).values(**values)
+    )
+
+
+def _candidate_registered(conn: Connection, event: Any, position: int) -> None:
+    conn.execute(
+        candidates.insert().values(
+            candidate_id=str(event.originator_id),
+            seq=position,
+            registered_at=event.stamp.occurred_at,
+            stage="registered",
+            local_connection=[],
+            has_local_connection=False,
+            consent_to_share=False,
+            contacts=0,
+            interviews=0,
+            withdrawn=False,
+            last_event_at=event.stamp.occurred_at,
+        )
+    )
+
+
+def _set_candidate(conn: Connection, event: Any, **values: Any) -> None:
+    conn.execute(
+        update(candidates)
+        .where(candidates.c.candidate_id == str(event.originator_id))
+        .values(last_event_at=event.stamp.occurred_at, **values)
+    )
+
+
+def _interview_held(conn: Connection, event: Any, _: int) -> None:
+    # The best score across interviews ranks the candidate; later interviews can only add.
+    score = event.primary_care_interest
+    row = conn.execute(
+        candidates.select().where(candidates.c.candidate_id == str(event.originator_id))
+    ).one()
+    best = max(score, row.interview_score or 0)
+    _set_candidate(
+        conn, event, stage="interviewed", interviews=row.interviews + 1, interview_score=best
+    )
+
+
+def _append_timeline(conn: Connection, event: Any, kind: str, position: int) -> None:
+    details = {field: _plain(getattr(event, field)) for field in _TIMELINE_FIELDS[kind]}
+    actor = event.stamp.actor
+    conn.execute(
+        timeline.insert().values(
+            position=position,
+            candidate_id=str(event.originator_id),
+            event_type=kind,
+            occurred_at=event.stamp.occurred_at,
+            recorded_at=event.stamp.recorded_at,
+            actor_person=actor.person_id,
+            actor_organisation=actor.organisation,
+            actor_role=str(actor.role),
+            details=json.dumps(details, ensure_ascii=False),
+        )
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)

@@ -1,0 +1,40 @@
+"""Each projection's position in the notification log, stored beside its tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table, select, update
+
+metadata = MetaData()
+
+tracking = Table(
+    "projection_tracking",
+    metadata,
+    Column("projection", String(100), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+
+class TrackingConflict(Exception):
+    """Another runner moved this projection's position first; this page is rolled back."""
+
+
+def read_position(conn: Connection, projection: str) -> int:
+    value = conn.execute(
+        select(tracking.c.position).where(tracking.c.projection == projection)
+    ).scalar_one_or_none()
+    if value is None:
+        conn.execute(tracking.insert().values(projection=projection, position=0))
+        return 0
+    return int(value)
+
+
+def advance_position(conn: Connection, projection: str, old: int, new: int) -> None:
+    """Move the position from `old` to `new`, in the caller's transaction, or refuse."""
+    result = conn.execute(
+        update(tracking)
+        .where(tracking.c.projection == projection, tracking.c.position == old)
+        .values(position=new)
+    )
+    if result.rowcount != 1:
+        msg = f"projection {projection!r} moved past {old} elsewhere"
+        raise TrackingConflict(msg)
