@@ -57,6 +57,7 @@ class Candidate(Aggregate):
         self.offer_answer_by: date | None = None
         self.offer_state: OfferState | None = None
         self.withdrawn = False
+        self.consent_withdrawn = False
 
     # --- personal data --------------------------------------------------------------------
 
@@ -209,6 +210,29 @@ class Candidate(Aggregate):
     @event("ApplicationWithdrawn")
     def _application_withdrawn(self, reason: str, stamp: Stamp) -> None:
         self.withdrawn = True
+
+    # --- sharing with the municipalities -------------------------------------------------
+
+    def eligible_for_forum(self) -> bool:
+        """Accepted LIS1, prefers general practice or is undecided, and consents to be shown."""
+        return (
+            self.offer_state == OfferState.ACCEPTED
+            and self.preference in {CareerPreference.GENERAL_PRACTICE, CareerPreference.UNDECIDED}
+            and self.consent_to_share
+            and not self.consent_withdrawn
+            and not self.withdrawn
+        )
+
+    def withdraw_consent(self, stamp: Stamp) -> None:
+        """The candidate no longer wants to be presented to the municipalities."""
+        require(
+            self.consent_to_share and not self.consent_withdrawn, "there is no consent to withdraw"
+        )
+        self._consent_withdrawn(stamp=stamp)
+
+    @event("ConsentWithdrawn")
+    def _consent_withdrawn(self, stamp: Stamp) -> None:
+        self.consent_withdrawn = True
 
     # --- checks -----------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ class Lis1Round(Aggregate):
         coupled_positions: int,
         application_deadline: date,
         stamp: Stamp,
+        lis1_starts_on: date | None = None,
     ) -> Lis1Round:
         """Open a round after checking its shape: the domain refuses more than half coupled."""
         require_valid(bool(name.strip()), "a round needs a name")
@@ -57,7 +58,18 @@ class Lis1Round(Aggregate):
             f"at most half of the {total} LIS1 positions may be coupled to a LIS3 post "
             f"({total // 2}), not {coupled_positions}",
         )
-        return cls(name.strip(), dict(positions), coupled_positions, application_deadline, stamp)
+        if lis1_starts_on is not None:
+            require_valid(
+                lis1_starts_on > application_deadline, "LIS1 starts after the application deadline"
+            )
+        return cls(
+            name.strip(),
+            dict(positions),
+            coupled_positions,
+            application_deadline,
+            stamp,
+            lis1_starts_on,
+        )
 
     @event("Opened")
     def __init__(
@@ -67,8 +79,11 @@ class Lis1Round(Aggregate):
         coupled_positions: int,
         application_deadline: date,
         stamp: Stamp,
+        lis1_starts_on: date | None = None,
     ) -> None:
         self.name = name
+        self.lis1_starts_on = lis1_starts_on
+        self.forum_list: list[str] | None = None
         self.positions = positions
         self.coupled_positions = coupled_positions
         self.application_deadline = application_deadline
@@ -101,6 +116,29 @@ class Lis1Round(Aggregate):
     @event("ListFinalised")
     def _list_finalised(self, stamp: Stamp) -> None:
         self.status = RoundStatus.LIST_FINAL
+
+    def send_list_to_forum(self, candidate_ids: list[str], stamp: Stamp) -> None:
+        """Share the final list's GP-interested, consenting LIS1 doctors with the forum."""
+        require(self.status == RoundStatus.LIST_FINAL, "the round's list is not final yet")
+        require(self.forum_list is None, "the list has already been sent to the forum")
+        accepted = {cid for cid, offer in self.offers.items() if offer.accepted}
+        require(set(candidate_ids) <= accepted, "only candidates who accepted LIS1 can be sent")
+        self._list_sent_to_forum(candidate_ids=sorted(candidate_ids), stamp=stamp)
+
+    @event("ListSentToForum")
+    def _list_sent_to_forum(self, candidate_ids: list[str], stamp: Stamp) -> None:
+        self.forum_list = list(candidate_ids)
+
+    def accepted_candidates(self) -> list[str]:
+        return sorted(cid for cid, offer in self.offers.items() if offer.accepted)
+
+    def lis1_ends_on(self) -> date | None:
+        """LIS1 lasts 18 months from its start, when the round knows its start."""
+        start = self.lis1_starts_on
+        if start is None:
+            return None
+        months = start.month - 1 + 18
+        return date(start.year + months // 12, months % 12 + 1, min(start.day, 28))
 
     # --- rules the candidates' commands ask of the round -----------------------------------
 

@@ -1,0 +1,81 @@
+"""The application's base: configuration, the clock, and load-and-save plumbing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder
+
+from helgeland_pipeline.domain.common import Actor, DomainError, Stamp, require_valid
+from helgeland_pipeline.reference import ReferenceData, load_reference
+from helgeland_pipeline.transcodings import register_domain_transcodings
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class NotFound(DomainError):
+    """No such candidate or round (maps to 404)."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a command changed: the aggregate's id and the log position of its last event."""
+
+    id: UUID
+    position: int
+
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PipelineBase(Application[UUID]):
+    """Loads aggregates, stamps commands with actor and times, saves atomically."""
+
+    name = "Pipeline"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        clock: Clock = utc_now,
+        reference: ReferenceData | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.reference = reference or load_reference()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    def _stamp(self, actor: Actor, occurred_at: datetime | None) -> Stamp:
+        now = self.clock()
+        return Stamp(actor=actor, occurred_at=occurred_at or now, recorded_at=now)
+
+    def _get(self, aggregate_id: UUID, kind: type[A], label: str) -> A:
+        try:
+            aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        if not isinstance(aggregate, kind):
+            msg = f"no {label} with id {aggregate_id}"
+            raise NotFound(msg)
+        return aggregate
+
+    def _check_municipality(self, number: str | None) -> None:
+        known = self.reference.municipalities
+        require_valid(number is None or number in known, f"unknown municipality {number!r}")
+
+    def _save(self, primary: Aggregate, *others: Aggregate | None) -> Saved:
+        recordings = self.save(primary, *others)
+        position = max((r.notification.id for r in recordings), default=0)
+        return Saved(id=primary.id, position=position)
