@@ -40,6 +40,9 @@ class RoundCreate(Backdatable):
     )
     coupled_positions: int = Field(ge=0, examples=[5])
     application_deadline: date = Field(examples=["2027-03-01"])
+    lis1_starts_on: date | None = Field(
+        default=None, description="When LIS1 starts (it lasts 18 months)", examples=["2027-09-01"]
+    )
 
 
 class RoundAdvance(Backdatable):
@@ -124,6 +127,7 @@ class RoundOut(BaseModel):
     positions: dict[str, int]
     coupled_positions: int
     application_deadline: date
+    lis1_starts_on: date | None
     opened_at: AwareDatetime
     list_final_at: AwareDatetime | None
 

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from helgeland_pipeline.application import Clock, PipelineApplication, Saved, utc_now
 from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_set
 from helgeland_pipeline.database import Database
+from helgeland_pipeline.projections.forum import ForumProjection
+from helgeland_pipeline.projections.forum_queries import ForumQueries
 from helgeland_pipeline.projections.hospital import HospitalProjection
 from helgeland_pipeline.projections.hospital_queries import HospitalQueries
 from helgeland_pipeline.projections.runner import Projection, ProjectionRunner
@@ -18,7 +20,7 @@ from helgeland_pipeline.settings import Settings
 
 def all_projections() -> list[Projection]:
     """Every read model, in the order a rebuild applies them."""
-    return [HospitalProjection()]
+    return [HospitalProjection(), ForumProjection()]
 
 
 @dataclass
@@ -70,6 +72,7 @@ class ApiServices:
     services: Services
     async_engine: AsyncEngine
     hospital: HospitalQueries
+    forum: ForumQueries
     verifier: TokenVerifier
 
 
@@ -80,6 +83,10 @@ def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiService
         services=services,
         async_engine=async_engine,
         hospital=HospitalQueries(async_engine),
+        forum=ForumQueries(
+            async_engine,
+            {n: m.name for n, m in services.app.reference.municipalities.items()},
+        ),
         verifier=build_verifier(settings),
     )
 

@@ -12,6 +12,7 @@ from uuid import UUID
 from helgeland_pipeline.application import PipelineApplication
 from helgeland_pipeline.domain.candidates import CareerPreference, ContactKind, LocalConnection
 from helgeland_pipeline.domain.common import Actor, Role
+from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind, Lis3Terms, PayModel
 from helgeland_pipeline.domain.rounds import RoundStatus
 
 RECRUITER = Actor("demo-recruiter", "Helgelandssykehuset HF", Role.HOSPITAL_RECRUITER)
@@ -41,9 +42,11 @@ SPRING = [
     Applicant("Jonas Eriksen", GP, [L.PLACEMENT], "1824", 4, "mosjoen", True, "accept"),
     Applicant("Sara Mahmoud", UNDECIDED, [L.FAMILY], None, 4, "sandnessjoen", True, "accept"),
     Applicant("Erik Nilsen", HOSPITAL, [], None, 2, "rana", False, "accept"),
-    Applicant("Maja Johansen", GP, [L.STUDIED, L.PLACEMENT], "1813", 5, "bronnoysund", True),
+    Applicant(
+        "Maja Johansen", GP, [L.STUDIED, L.PLACEMENT], "1813", 5, "bronnoysund", True, "accept"
+    ),
     Applicant("Henrik Berg", UNDECIDED, [], None, 3, "sandnessjoen", False, "decline"),
-    Applicant("Nora Pedersen", GP, [], "1820", 4, "mosjoen", False),
+    Applicant("Nora Pedersen", GP, [], "1820", 4, "mosjoen", False, "accept"),
     Applicant("Ali Haugen", HOSPITAL, [L.GREW_UP], None, 1),
     Applicant("Tuva Lie", GP, [L.GREW_UP], "1836", None, None, False, "withdraw"),
     Applicant("Olav Strand", UNDECIDED, [], None, 3),
@@ -82,6 +85,7 @@ def _spring_round(app: PipelineApplication, now: datetime) -> None:
         6,
         ago(45).date(),
         ago(120),
+        (now + timedelta(days=70)).date(),
     ).id
     people: list[tuple[UUID, Applicant]] = []
     for i, a in enumerate(SPRING):
@@ -106,6 +110,51 @@ def _spring_round(app: PipelineApplication, now: datetime) -> None:
             app.decline_lis1_offer(RECRUITER, cid, ago(9))
         elif a.answer == "withdraw":
             app.withdraw_application(RECRUITER, cid, "Valgte annen region", ago(30))
+    app.finalise_round_list(RECRUITER, rid, ago(8))
+    app.send_list_to_forum(RECRUITER, rid, ago(7))
+    _forum_story(app, now, {a.name: cid for cid, a in people})
+
+
+def municipality(number: str, name: str) -> Actor:
+    return Actor(f"demo-kommuneoverlege-{number}", name, Role.MUNICIPALITY, number)
+
+
+def _forum_story(app: PipelineApplication, now: datetime, ids: dict[str, UUID]) -> None:
+    """Several municipalities invite and compete; one offer accepted; one consent withdrawn."""
+    rana, vefsn = municipality("1833", "Rana"), municipality("1824", "Vefsn")
+    bronnoy, alstahaug = municipality("1813", "Brønnøy"), municipality("1820", "Alstahaug")
+    hemnes = municipality("1832", "Hemnes")
+    ingrid, jonas, sara, maja = (
+        ids[n] for n in ("Ingrid Solberg", "Jonas Eriksen", "Sara Mahmoud", "Maja Johansen")
+    )
+    soon = now + timedelta(days=10)
+    start = (now + timedelta(days=70 + 18 * 31)).date()
+    expires = (now + timedelta(days=30)).date()
+    terms = Lis3Terms(
+        "Fastlege Demo Veileder", "ALIS-gruppe Helgeland nord", PayModel.FIXED_SALARY, 700, 15, 20
+    )
+    fee = Lis3Terms(None, "ALIS-gruppe Helgeland sør", PayModel.FEE_BASED, 1000, 25, 20)
+
+    def ago(days: int) -> datetime:
+        return now - timedelta(days=days)
+
+    app.invite(rana, ingrid, "1833", InvitationKind.INTERVIEW, [soon], ago(6))
+    app.invite(vefsn, ingrid, "1824", InvitationKind.TOUR, [soon], ago(6))
+    _, rana_offer = app.offer_lis3(rana, ingrid, "1833", start, terms, expires, ago(5))
+    app.offer_lis3(vefsn, ingrid, "1824", start, fee, expires, ago(5))
+    app.accept_lis3_offer(rana, ingrid, rana_offer, ago(2))
+
+    _, interview = app.invite(vefsn, jonas, "1824", InvitationKind.INTERVIEW, [soon], ago(6))
+    app.answer_invitation(vefsn, jonas, interview, InvitationAnswer.ACCEPTED, None, ago(5))
+    app.record_meeting_held(vefsn, jonas, interview, ago(3))
+    app.offer_lis3(vefsn, jonas, "1824", start, fee, expires, ago(2))
+    app.invite(hemnes, jonas, "1832", InvitationKind.TOUR, [soon], ago(1))
+
+    app.invite(alstahaug, sara, "1820", InvitationKind.TERMS_TALK, [soon], ago(6))
+    app.withdraw_consent(RECRUITER, sara, ago(3))
+
+    app.invite(bronnoy, maja, "1813", InvitationKind.TERMS_TALK, [soon], ago(4))
+    app.offer_lis3(bronnoy, maja, "1813", start, terms, expires, ago(1))
 
 
 def _autumn_round(app: PipelineApplication, now: datetime) -> None:

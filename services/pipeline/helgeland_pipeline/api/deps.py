@@ -52,6 +52,8 @@ def require_role(*roles: Role) -> Callable[[Actor], Actor]:
 
 
 Recruiter = Annotated[Actor, Depends(require_role(Role.HOSPITAL_RECRUITER))]
+MunicipalActor = Annotated[Actor, Depends(require_role(Role.MUNICIPALITY, Role.FORUM))]
+ConsentKeeper = Annotated[Actor, Depends(require_role(Role.HOSPITAL_RECRUITER, Role.FORUM))]
 
 
 def committed(services: ApiServices, saved: Saved) -> CommandResult:

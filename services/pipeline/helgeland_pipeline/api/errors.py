@@ -14,6 +14,7 @@ from helgeland_pipeline.api.deps import Forbidden
 from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.auth import AuthenticationFailed
 from helgeland_pipeline.domain.common import InvalidInput, InvariantViolated
+from helgeland_pipeline.domain.forum import NotYours, UnknownItem
 from helgeland_pipeline.projections.hospital_queries import BadCursor
 
 PROBLEM = "application/problem+json"
@@ -73,6 +74,8 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthenticationFailed, _unauthenticated)
     app.add_exception_handler(Forbidden, _mapped(403, "Forbidden"))
     app.add_exception_handler(NotFound, _mapped(404, "Not found"))
+    app.add_exception_handler(UnknownItem, _mapped(404, "Not found"))
+    app.add_exception_handler(NotYours, _mapped(403, "Forbidden"))
     app.add_exception_handler(InvalidInput, _mapped(422, "Invalid request"))
     app.add_exception_handler(BadCursor, _mapped(400, "Bad cursor"))
     app.add_exception_handler(

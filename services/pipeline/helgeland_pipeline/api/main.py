@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from helgeland_pipeline.api import candidates, rounds
+from helgeland_pipeline.api import candidates, forum, rounds
 from helgeland_pipeline.api.errors import register_error_handlers
 from helgeland_pipeline.application import Clock, utc_now
 from helgeland_pipeline.bootstrap import build_api_services
@@ -38,6 +38,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     register_error_handlers(app)
     app.include_router(rounds.router)
     app.include_router(candidates.router)
+    app.include_router(forum.router)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

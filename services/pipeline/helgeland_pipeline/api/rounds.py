@@ -32,6 +32,7 @@ def open_round(body: RoundCreate, actor: Recruiter, services: ServicesDep) -> Co
         body.coupled_positions,
         body.application_deadline,
         body.occurred_at,
+        body.lis1_starts_on,
     )
     return committed(services, saved)
 

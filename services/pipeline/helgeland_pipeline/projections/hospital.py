@@ -35,6 +35,7 @@ rounds = Table(
     Column("positions", JSON, nullable=False),
     Column("coupled_positions", Integer, nullable=False),
     Column("application_deadline", Date, nullable=False),
+    Column("lis1_starts_on", Date),
     Column("opened_at", UtcDateTime(), nullable=False),
     Column("list_final_at", UtcDateTime()),
 )
@@ -62,6 +63,10 @@ candidates = Table(
     Column("offer_answer_by", Date),
     Column("offer_state", String(20)),
     Column("withdrawn", Boolean, nullable=False),
+    Column("consent_withdrawn", Boolean, nullable=False),
+    Column("candidacy_id", String(36), index=True),
+    Column("lis3_municipality", String(4)),
+    Column("lis3_accepted_at", UtcDateTime()),
     Column("last_event_at", UtcDateTime(), nullable=False),
 )
 
@@ -91,6 +96,7 @@ _TIMELINE_FIELDS: dict[str, tuple[str, ...]] = {
     "Lis1OfferAccepted": (),
     "Lis1OfferDeclined": (),
     "ApplicationWithdrawn": ("reason",),
+    "ConsentWithdrawn": (),
 }
 
 
@@ -98,6 +104,7 @@ class HospitalProjection:
     """Applies round and candidate events to the hospital's tables."""
 
     name = "hospital"
+    version = 3
     metadata = metadata
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
@@ -108,7 +115,7 @@ class HospitalProjection:
         if aggregate == "Candidate" and kind in _TIMELINE_FIELDS:
             _append_timeline(conn, event, kind, position)
 
-    def _handlers(self) -> dict[str, Callable[[Connection, Any, int], None]]:
+    def _handlers(self) -> dict[str, Callable[[Connection, Any, int], object]]:
         return {
             "Lis1Round.Opened": _round_opened,
             "Lis1Round.Advanced": lambda c, e, _: _set_round(c, e, status=e.status),
@@ -151,6 +158,19 @@ class HospitalProjection:
             "Candidate.ApplicationWithdrawn": lambda c, e, _: _set_candidate(
                 c, e, stage="withdrawn", withdrawn=True
             ),
+            "Candidate.ConsentWithdrawn": lambda c, e, _: _set_candidate(
+                c, e, consent_withdrawn=True
+            ),
+            "ForumCandidacy.Shared": lambda c, e, _: c.execute(
+                update(candidates)
+                .where(candidates.c.candidate_id == e.candidate_id)
+                .values(candidacy_id=str(e.originator_id))
+            ),
+            "ForumCandidacy.Lis3OfferAccepted": lambda c, e, _: c.execute(
+                update(candidates)
+                .where(candidates.c.candidacy_id == str(e.originator_id))
+                .values(lis3_municipality=e.municipality, lis3_accepted_at=e.stamp.occurred_at)
+            ),
         }
 
 
@@ -163,6 +183,7 @@ def _round_opened(conn: Connection, event: Any, _: int) -> None:
             positions=dict(event.positions),
             coupled_positions=event.coupled_positions,
             application_deadline=event.application_deadline,
+            lis1_starts_on=event.lis1_starts_on,
             opened_at=event.stamp.occurred_at,
         )
     )
@@ -187,6 +208,7 @@ def _candidate_registered(conn: Connection, event: Any, position: int) -> None:
             contacts=0,
             interviews=0,
             withdrawn=False,
+            consent_withdrawn=False,
             last_event_at=event.stamp.occurred_at,
         )
     )

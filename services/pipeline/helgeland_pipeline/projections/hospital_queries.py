@@ -15,6 +15,7 @@ from helgeland_contracts.api_v1 import (
     RoundOut,
     TimelineEntry,
 )
+from helgeland_contracts.forum_v1 import CouplingStatus
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -117,6 +118,9 @@ class HospitalQueries:
         rows = await self._all(query)
         return [RankedCandidate(rank=i, candidate=_candidate(r)) for i, r in enumerate(rows, 1)]
 
+    async def coupling(self, round_id: UUID) -> list[CouplingStatus]:
+        return await coupling_status(self.engine, round_id)
+
     async def funnel(self, round_id: UUID) -> Funnel:
         c = candidates.c
 
@@ -141,6 +145,28 @@ class HospitalQueries:
         ).where(c.round_id == str(round_id))
         row = (await self._all(query))[0]
         return Funnel(round_id=round_id, **{k: int(v) for k, v in row._asdict().items()})
+
+
+async def coupling_status(engine: AsyncEngine, round_id: UUID) -> list[CouplingStatus]:
+    """The round's accepted LIS1 doctors and whether they hold a coupled LIS3 post (no terms)."""
+    c = candidates.c
+    query = (
+        select(
+            c.candidate_id,
+            c.name,
+            c.offer_unit.label("lis1_unit"),
+            c.offer_coupled.label("lis1_coupled"),
+            c.candidacy_id.is_not(None).label("shared_with_forum"),
+            c.consent_withdrawn,
+            c.lis3_municipality,
+            c.lis3_accepted_at,
+        )
+        .where(c.round_id == str(round_id), c.offer_state == "accepted")
+        .order_by(c.seq)
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [CouplingStatus.model_validate(row._asdict()) for row in rows]
 
 
 def _candidate(row: Any) -> CandidateOut:

@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
-from sqlalchemy import Connection, Engine, MetaData, text
+from sqlalchemy import Connection, Engine, MetaData, delete, select, text
 
 from helgeland_pipeline.projections.tracking import (
     TrackingConflict,
     advance_position,
     read_position,
+    tracking,
 )
 from helgeland_pipeline.projections.tracking import metadata as tracking_metadata
 
@@ -29,6 +30,7 @@ class Projection(Protocol):
     """A read model: its tables and how one event changes them."""
 
     name: str
+    version: int  # bump when the tables change: the old tables are dropped and rebuilt
     metadata: MetaData
 
     def apply(self, conn: Connection, event: Any, position: int) -> None: ...
@@ -53,31 +55,41 @@ class ProjectionRunner:
         self.engine = engine
         self.projection = projection
         self.page_size = page_size
+        self.key = f"{projection.name}@v{projection.version}"
         self._prompt = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
     def create_tables(self) -> None:
+        """Create the tables; tables of an older version of the projection are rebuilt."""
         tracking_metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            stale = conn.execute(
+                select(tracking.c.projection).where(
+                    tracking.c.projection.like(f"{self.projection.name}@%"),
+                    tracking.c.projection != self.key,
+                )
+            ).all()
+        if stale:
+            self.drop_tables()
         self.projection.metadata.create_all(self.engine)
 
     def drop_tables(self) -> None:
         self.projection.metadata.drop_all(self.engine)
         with self.engine.begin() as conn:
             conn.execute(
-                text("DELETE FROM projection_tracking WHERE projection = :p"),
-                {"p": self.projection.name},
+                delete(tracking).where(tracking.c.projection.like(f"{self.projection.name}@%"))
             )
 
     def position(self) -> int:
         with self.engine.begin() as conn:
-            return read_position(conn, self.projection.name)
+            return read_position(conn, self.key)
 
     def process_page(self) -> int:
         """Apply the next page of events; return how many were applied (0 when caught up)."""
         with self.engine.begin() as conn:
-            old = read_position(conn, self.projection.name)
+            old = read_position(conn, self.key)
             page: Sequence[Notification] = self.log.recorder.select_notifications(
                 start=old, limit=self.page_size, inclusive_of_start=False
             )
@@ -86,7 +98,7 @@ class ProjectionRunner:
             for notification in page:
                 event = self.log.mapper.to_domain_event(notification)
                 self.projection.apply(conn, event, notification.id)
-            advance_position(conn, self.projection.name, old, page[-1].id)
+            advance_position(conn, self.key, old, page[-1].id)
         return len(page)
 
     def catch_up(self, on_page: Callable[[int], None] | None = None) -> int:

@@ -1,0 +1,233 @@
+"""The municipal side's read model: shared candidates, invitations and LIS3 offers.
+
+It holds only what municipalities and the forum may see: never interview notes or the
+hospital's scores. Contact details of a candidate are kept here only to be shown once the
+candidate is shared with the forum (and while they consent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    MetaData,
+    String,
+    Table,
+    update,
+)
+
+from helgeland_pipeline.projections.types import UtcDateTime
+
+metadata = MetaData()
+
+people = Table(
+    "forum_people",
+    metadata,
+    Column("candidate_id", String(36), primary_key=True),
+    Column("name", String(200)),
+    Column("email", String(320)),
+    Column("phone", String(50)),
+    Column("preference", String(20)),
+    Column("local_connection", JSON, nullable=False),
+    Column("lis1_unit", String(40)),
+)
+
+rounds = Table(
+    "forum_rounds",
+    metadata,
+    Column("round_id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("list_sent_at", UtcDateTime()),
+)
+
+shared = Table(
+    "forum_candidates",
+    metadata,
+    Column("candidacy_id", String(36), primary_key=True),
+    Column("candidate_id", String(36), nullable=False, unique=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("round_id", String(36), nullable=False, index=True),
+    Column("shared_at", UtcDateTime(), nullable=False),
+    Column("lis1_ends_on", Date),
+    Column("consent_withdrawn", Boolean, nullable=False),
+    Column("recruited_by", String(4)),
+    Column("recruited_at", UtcDateTime()),
+)
+
+invitations = Table(
+    "forum_invitations",
+    metadata,
+    Column("invitation_id", String(36), primary_key=True),
+    Column("candidacy_id", String(36), nullable=False, index=True),
+    Column("municipality", String(4), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("proposed_times", JSON, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("new_time", UtcDateTime()),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("answered_at", UtcDateTime()),
+    Column("held_at", UtcDateTime()),
+)
+
+offers = Table(
+    "forum_offers",
+    metadata,
+    Column("offer_id", String(36), primary_key=True),
+    Column("candidacy_id", String(36), nullable=False, index=True),
+    Column("municipality", String(4), nullable=False, index=True),
+    Column("start_date", Date, nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("offered_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime()),
+)
+
+
+class ForumProjection:
+    name = "forum"
+    version = 1
+    metadata = metadata
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        handler = _HANDLERS.get(type(event).__qualname__)
+        if handler is not None:
+            handler(conn, event, position)
+
+
+def _person(conn: Connection, event: Any, **values: Any) -> None:
+    conn.execute(
+        update(people).where(people.c.candidate_id == str(event.originator_id)).values(**values)
+    )
+
+
+def _registered(conn: Connection, event: Any, _: int) -> None:
+    conn.execute(people.insert().values(candidate_id=str(event.originator_id), local_connection=[]))
+
+
+def _shared(conn: Connection, event: Any, position: int) -> None:
+    conn.execute(
+        shared.insert().values(
+            candidacy_id=str(event.originator_id),
+            candidate_id=event.candidate_id,
+            seq=position,
+            round_id=event.round_id,
+            shared_at=event.stamp.occurred_at,
+            lis1_ends_on=event.lis1_ends_on,
+            consent_withdrawn=False,
+        )
+    )
+
+
+def _candidacy(conn: Connection, event: Any, **values: Any) -> None:
+    cid = str(event.originator_id)
+    conn.execute(update(shared).where(shared.c.candidacy_id == cid).values(**values))
+
+
+def _invitation(conn: Connection, event: Any, **values: Any) -> None:
+    conn.execute(
+        update(invitations)
+        .where(invitations.c.invitation_id == event.invitation_id)
+        .values(**values)
+    )
+
+
+def _offer(conn: Connection, offer_id: str, **values: Any) -> None:
+    conn.execute(update(offers).where(offers.c.offer_id == offer_id).values(**values))
+
+
+def _invitation_sent(conn: Connection, event: Any, _: int) -> None:
+    conn.execute(
+        invitations.insert().values(
+            invitation_id=event.invitation_id,
+            candidacy_id=str(event.originator_id),
+            municipality=event.municipality,
+            kind=event.kind,
+            proposed_times=[t.isoformat() for t in event.proposed_times],
+            state="proposed",
+            sent_at=event.stamp.occurred_at,
+        )
+    )
+
+
+def _lis3_offered(conn: Connection, event: Any, _: int) -> None:
+    conn.execute(
+        offers.insert().values(
+            offer_id=event.offer_id,
+            candidacy_id=str(event.originator_id),
+            municipality=event.municipality,
+            start_date=event.start_date,
+            terms=dict(event.terms),
+            expires_on=event.expires_on,
+            state="open",
+            offered_at=event.stamp.occurred_at,
+        )
+    )
+
+
+def _lis3_accepted(conn: Connection, event: Any, _: int) -> None:
+    at = event.stamp.occurred_at
+    _offer(conn, event.offer_id, state="accepted", closed_at=at)
+    for other in event.closed_offers:
+        _offer(conn, other, state="accepted_elsewhere", closed_at=at)
+    _candidacy(conn, event, recruited_by=event.municipality, recruited_at=at)
+
+
+def _consent_withdrawn(conn: Connection, event: Any, _: int) -> None:
+    cid = str(event.originator_id)
+    at = event.stamp.occurred_at
+    _candidacy(conn, event, consent_withdrawn=True)
+    conn.execute(
+        update(invitations)
+        .where(invitations.c.candidacy_id == cid, invitations.c.state.not_in(["held", "declined"]))
+        .values(state="closed")
+    )
+    conn.execute(
+        update(offers)
+        .where(offers.c.candidacy_id == cid, offers.c.state == "open")
+        .values(state="closed", closed_at=at)
+    )
+
+
+_HANDLERS: dict[str, Callable[[Connection, Any, int], object]] = {
+    "Candidate.Registered": _registered,
+    "Candidate.ContactDetailsRecorded": lambda c, e, _: _person(
+        c, e, name=e.name, email=e.email, phone=e.phone
+    ),
+    "Candidate.Lis1ApplicationSubmitted": lambda c, e, _: _person(
+        c, e, preference=e.preference, local_connection=list(e.local_connection)
+    ),
+    "Candidate.Lis1Offered": lambda c, e, _: _person(c, e, lis1_unit=e.unit),
+    "Lis1Round.Opened": lambda c, e, _: c.execute(
+        rounds.insert().values(round_id=str(e.originator_id), name=e.name)
+    ),
+    "Lis1Round.ListSentToForum": lambda c, e, _: c.execute(
+        update(rounds)
+        .where(rounds.c.round_id == str(e.originator_id))
+        .values(list_sent_at=e.stamp.occurred_at)
+    ),
+    "ForumCandidacy.Shared": _shared,
+    "ForumCandidacy.InvitationSent": _invitation_sent,
+    "ForumCandidacy.InvitationAnswered": lambda c, e, _: _invitation(
+        c, e, state=e.answer, new_time=e.new_time, answered_at=e.stamp.occurred_at
+    ),
+    "ForumCandidacy.MeetingHeld": lambda c, e, _: _invitation(
+        c, e, state="held", held_at=e.stamp.occurred_at
+    ),
+    "ForumCandidacy.Lis3Offered": _lis3_offered,
+    "ForumCandidacy.Lis3OfferWithdrawn": lambda c, e, _: _offer(
+        c, e.offer_id, state="withdrawn", closed_at=e.stamp.occurred_at
+    ),
+    "ForumCandidacy.Lis3OfferDeclined": lambda c, e, _: _offer(
+        c, e.offer_id, state="declined", closed_at=e.stamp.occurred_at
+    ),
+    "ForumCandidacy.Lis3OfferAccepted": _lis3_accepted,
+    "ForumCandidacy.ConsentWithdrawn": _consent_withdrawn,
+}

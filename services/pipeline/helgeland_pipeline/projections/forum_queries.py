@@ -1,0 +1,142 @@
+"""Async queries of the municipal read model, filtered by who is asking.
+
+A municipality sees the shared candidates who still consent, its own invitations and offers
+with their terms, and the other municipalities' moves without their terms. The forum sees
+every move and every term. Nobody here sees interview notes or scores: they are not stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from helgeland_contracts.forum_v1 import (
+    Board,
+    BoardEntry,
+    InvitationOut,
+    MunicipalityActivity,
+    OfferOut,
+    SharedCandidate,
+)
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from helgeland_pipeline.projections.forum import invitations, offers, people, rounds, shared
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: a municipality (by number) or the forum (None)."""
+
+    municipality: str | None
+
+    def sees_terms_of(self, owner: str) -> bool:
+        return self.municipality is None or self.municipality == owner
+
+
+class ForumQueries:
+    def __init__(self, engine: AsyncEngine, municipality_names: dict[str, str]) -> None:
+        self.engine = engine
+        self.names = municipality_names
+
+    async def _all(self, query: Select[Any]) -> list[Any]:
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(query)).all())
+
+    def _shared_query(self) -> Select[Any]:
+        return (
+            select(shared, people, rounds.c.name.label("round_name"))
+            .join(people, people.c.candidate_id == shared.c.candidate_id)
+            .join(rounds, rounds.c.round_id == shared.c.round_id)
+            .where(shared.c.consent_withdrawn.is_(False))
+            .order_by(shared.c.seq)
+        )
+
+    async def shared_candidates(
+        self, viewer: Viewer, candidate_id: UUID | None = None, recruited_only: bool = False
+    ) -> list[SharedCandidate]:
+        query = self._shared_query()
+        if candidate_id is not None:
+            query = query.where(shared.c.candidate_id == str(candidate_id))
+        if recruited_only:
+            query = query.where(shared.c.recruited_by == viewer.municipality)
+        return [_candidate(row, viewer) for row in await self._all(query)]
+
+    async def invitations(
+        self, viewer: Viewer, municipality: str | None = None
+    ) -> list[InvitationOut]:
+        query = (
+            select(invitations, shared.c.candidate_id)
+            .join(shared, shared.c.candidacy_id == invitations.c.candidacy_id)
+            .where(shared.c.consent_withdrawn.is_(False))
+            .order_by(invitations.c.sent_at)
+        )
+        if municipality is not None:
+            query = query.where(invitations.c.municipality == municipality)
+        return [InvitationOut.model_validate(row._asdict()) for row in await self._all(query)]
+
+    async def offers(
+        self, viewer: Viewer, today: date, municipality: str | None = None
+    ) -> list[OfferOut]:
+        query = (
+            select(offers, shared.c.candidate_id)
+            .join(shared, shared.c.candidacy_id == offers.c.candidacy_id)
+            .where(shared.c.consent_withdrawn.is_(False))
+            .order_by(offers.c.offered_at)
+        )
+        if municipality is not None:
+            query = query.where(offers.c.municipality == municipality)
+        return [_offer(row, viewer, today) for row in await self._all(query)]
+
+    async def board(self, viewer: Viewer, today: date) -> Board:
+        """Every shared candidate with every municipality's invitations and offers."""
+        candidates = await self.shared_candidates(viewer)
+        all_invitations = await self.invitations(viewer)
+        all_offers = await self.offers(viewer, today)
+        entries = [
+            BoardEntry(
+                candidate=c,
+                invitations=[i for i in all_invitations if i.candidate_id == c.candidate_id],
+                offers=[o for o in all_offers if o.candidate_id == c.candidate_id],
+            )
+            for c in candidates
+        ]
+        recruited = await self._all(
+            select(shared.c.recruited_by).where(shared.c.consent_withdrawn.is_(False))
+        )
+        activity = [
+            MunicipalityActivity(
+                municipality=number,
+                name=name,
+                invitations=sum(i.municipality == number for i in all_invitations),
+                open_offers=sum(o.municipality == number and o.state == "open" for o in all_offers),
+                recruited=sum(r.recruited_by == number for r in recruited),
+            )
+            for number, name in sorted(self.names.items())
+        ]
+        return Board(candidates=entries, municipalities=activity)
+
+
+def _candidate(row: Any, viewer: Viewer) -> SharedCandidate:
+    data = row._asdict()
+    by = data["recruited_by"]
+    if by is None:
+        status = "open"
+    elif viewer.municipality in (None, by):
+        status = "recruited"
+    else:
+        status = "accepted_elsewhere"
+    data["status"] = status
+    data["recruited_by"] = by if viewer.municipality in (None, by) else None
+    return SharedCandidate.model_validate(data)
+
+
+def _offer(row: Any, viewer: Viewer, today: date) -> OfferOut:
+    data = row._asdict()
+    if data["state"] == "open" and data["expires_on"] < today:
+        data["state"] = "expired"
+    if not viewer.sees_terms_of(data["municipality"]):
+        data["terms"] = None
+    return OfferOut.model_validate(data)
