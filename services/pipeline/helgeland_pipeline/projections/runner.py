@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, MetaData, delete, select, text
 from helgeland_pipeline.projections.tracking import (
     TrackingConflict,
     advance_position,
+    ensure_tracked,
     read_position,
     tracking,
 )
@@ -74,6 +75,7 @@ class ProjectionRunner:
         if stale:
             self.drop_tables()
         self.projection.metadata.create_all(self.engine)
+        ensure_tracked(self.engine, self.key)
 
     def drop_tables(self) -> None:
         self.projection.metadata.drop_all(self.engine)
@@ -135,7 +137,7 @@ class ProjectionRunner:
             self._thread.join(timeout=10)
 
     def run_forever(self, poll_seconds: float = 0.5) -> None:
-        with _LeadershipLock(self.engine, self.projection.name, self._stop) as leader:
+        with _LeadershipLock(self.engine, self.key, self._stop) as leader:
             while leader.held and not self._stop.is_set():
                 try:
                     self.catch_up()

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 
@@ -19,13 +30,25 @@ class TrackingConflict(Exception):
 
 
 def read_position(conn: Connection, projection: str) -> int:
+    """The projection's position; 0 before its first page."""
     value = conn.execute(
         select(tracking.c.position).where(tracking.c.projection == projection)
     ).scalar_one_or_none()
-    if value is None:
-        conn.execute(tracking.insert().values(projection=projection, position=0))
-        return 0
-    return int(value)
+    return 0 if value is None else int(value)
+
+
+def ensure_tracked(engine: Engine, projection: str) -> None:
+    """Create the projection's tracking row at 0 unless it exists (safe when runners race)."""
+    with engine.begin() as conn:
+        if conn.execute(
+            select(tracking.c.projection).where(tracking.c.projection == projection)
+        ).first():
+            return
+    try:
+        with engine.begin() as conn:
+            conn.execute(tracking.insert().values(projection=projection, position=0))
+    except IntegrityError:
+        pass  # another runner created it first
 
 
 def advance_position(conn: Connection, projection: str, old: int, new: int) -> None:
