@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from helgeland_pipeline.app_base import Clock, NotFound, Saved, utc_now
+from helgeland_pipeline.app_career import CareerCommands
 from helgeland_pipeline.app_forum import ForumCommands
 from helgeland_pipeline.app_hospital import HospitalCommands
 
 __all__ = ["Clock", "NotFound", "PipelineApplication", "Saved", "utc_now"]
 
 
-class PipelineApplication(HospitalCommands, ForumCommands):
+class PipelineApplication(HospitalCommands, ForumCommands, CareerCommands):
     """Commands: load, ask the aggregates, save (atomically when several change)."""
 
     name = "Pipeline"

@@ -105,7 +105,7 @@ class Candidate(Aggregate):
         """Apply to a round, stating career preference and any local connection."""
         self._check_active()
         require(self.round_id is None, "the candidate has already applied to a round")
-        lis1_round.check_accepts_applications(stamp.occurred_at.date())
+        lis1_round.check_accepts_applications(stamp.day)
         self._lis1_application_submitted(
             round_id=str(lis1_round.id),
             preference=preference,
@@ -249,7 +249,7 @@ class Candidate(Aggregate):
         require(self.offer_state is not None, "no offer has been made")
         require(self.offer_state == OfferState.OPEN, f"the offer is already {self.offer_state}")
         assert self.offer_answer_by is not None
-        require(stamp.occurred_at.date() <= self.offer_answer_by, "the offer has expired")
+        require(stamp.day <= self.offer_answer_by, "the offer has expired")
 
 
 def _looks_like_email(value: str) -> bool:

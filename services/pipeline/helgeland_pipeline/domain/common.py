@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# Deadlines, answer-by dates and expiry are calendar days in Norway.
+PROGRAMME_TIME_ZONE = ZoneInfo("Europe/Oslo")
 
 
 class DomainError(Exception):
@@ -57,6 +61,15 @@ class Stamp:
         if self.occurred_at > self.recorded_at:
             msg = "an event cannot have happened in the future (occurred_at is after now)"
             raise InvalidInput(msg)
+
+    @property
+    def day(self) -> date:
+        """The Norwegian calendar day on which it happened, whatever zone the time was given in."""
+        return self.occurred_at.astimezone(PROGRAMME_TIME_ZONE).date()
+
+    @property
+    def recorded_day(self) -> date:
+        return self.recorded_at.astimezone(PROGRAMME_TIME_ZONE).date()
 
 
 def require(condition: bool, message: str) -> None:

@@ -195,7 +195,7 @@ class ForumCandidacy(Aggregate):
         """Offer a LIS3/ALIS post coupled to the candidate's LIS1."""
         self._check_open()
         terms.check()
-        today = stamp.occurred_at.date()
+        today = stamp.day
         require_valid(expires_on >= today, "an offer cannot expire in the past")
         require_valid(start_date > today, "the LIS3 post starts in the future")
         if self.lis1_ends_on is not None:
@@ -240,9 +240,7 @@ class ForumCandidacy(Aggregate):
 
     def decline_lis3_offer(self, offer_id: str, acting_for: str | None, stamp: Stamp) -> None:
         offer = self._offer(offer_id, acting_for)
-        require(
-            offer.is_open_on(stamp.occurred_at.date()), f"the offer is not open ({offer.state})"
-        )
+        require(offer.is_open_on(stamp.day), f"the offer is not open ({offer.state})")
         self._lis3_offer_declined(offer_id=offer_id, stamp=stamp)
 
     @event("Lis3OfferDeclined")
@@ -253,9 +251,7 @@ class ForumCandidacy(Aggregate):
         """The candidate accepts one offer; every other open offer closes as accepted elsewhere."""
         self._check_open()
         offer = self._offer(offer_id, acting_for)
-        require(
-            offer.is_open_on(stamp.occurred_at.date()), f"the offer is not open ({offer.state})"
-        )
+        require(offer.is_open_on(stamp.day), f"the offer is not open ({offer.state})")
         others = sorted(i for i, o in self.offers.items() if i != offer_id and o.state == "open")
         self._lis3_offer_accepted(
             offer_id=offer_id, municipality=offer.municipality, closed_offers=others, stamp=stamp

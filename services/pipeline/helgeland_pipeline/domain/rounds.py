@@ -108,7 +108,7 @@ class Lis1Round(Aggregate):
     def finalise_list(self, stamp: Stamp) -> None:
         """The list is final only when every offer is answered or has expired."""
         require(self.status == RoundStatus.OFFERING, "only a round that is offering can finalise")
-        today = stamp.occurred_at.date()
+        today = stamp.day
         pending = [cid for cid, o in self.offers.items() if not o.accepted and today <= o.answer_by]
         require(not pending, f"{len(pending)} offer(s) are still unanswered and unexpired")
         self._list_finalised(stamp=stamp)
@@ -155,7 +155,7 @@ class Lis1Round(Aggregate):
         """Reserve a position (and a coupled slot) for an offer, within the round's quota."""
         require(self.status == RoundStatus.OFFERING, f"the round is {self.status}, not offering")
         require_valid(unit in self.positions, f"the round has no positions at unit {unit!r}")
-        today = stamp.occurred_at.date()
+        today = stamp.day
         require_valid(answer_by >= today, "an offer's answer-by date cannot be in the past")
         held = [o for o in self.offers.values() if o.holds_position_on(today)]
         require(
@@ -178,7 +178,25 @@ class Lis1Round(Aggregate):
         self.offers[candidate_id] = HeldOffer(unit, coupled, answer_by)
 
     def confirm_offer(self, candidate_id: str, stamp: Stamp) -> None:
-        """The candidate accepted: the position is taken for good."""
+        """The candidate accepted: the position is taken for good.
+
+        An acceptance entered late must still fit: if the position was offered to someone else
+        after this offer expired, the late acceptance is refused rather than overfilling.
+        """
+        offer = self.offers[candidate_id]
+        today = stamp.recorded_day
+        others = [
+            o for c, o in self.offers.items() if c != candidate_id and o.holds_position_on(today)
+        ]
+        require(
+            sum(o.unit == offer.unit for o in others) < self.positions[offer.unit],
+            f"the position at {offer.unit} was offered to someone else after this offer expired",
+        )
+        if offer.coupled:
+            require(
+                sum(o.coupled for o in others) < self.coupled_positions,
+                "the coupled position was offered to someone else after this offer expired",
+            )
         self._offer_confirmed(candidate_id=candidate_id, stamp=stamp)
 
     @event("OfferConfirmed")

@@ -1,0 +1,86 @@
+"""Retention commands: a recruited doctor's milestones, recorded by hospital or municipality."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+from helgeland_pipeline.app_base import PipelineBase, Saved
+from helgeland_pipeline.app_forum import acting_for
+from helgeland_pipeline.domain.candidates import Candidate, OfferState
+from helgeland_pipeline.domain.career import (
+    Career,
+    Destination,
+    LeavingReason,
+    Lis1Part,
+    career_id,
+)
+from helgeland_pipeline.domain.common import Actor, Stamp, require
+from helgeland_pipeline.domain.forum import ForumCandidacy, NotYours, candidacy_id
+
+Milestone = Callable[[Career, Stamp], None]
+
+
+class CareerCommands(PipelineBase):
+    def start_lis1(
+        self, actor: Actor, candidate_id: UUID, occurred_at: datetime | None = None
+    ) -> Saved:
+        """LIS1 starts (its hospital part) for a candidate who accepted the LIS1 offer."""
+        candidate = self._get(candidate_id, Candidate, "candidate")
+        require(candidate.offer_state == OfferState.ACCEPTED, "LIS1 starts after an accepted offer")
+        require(not self._exists(career_id(candidate_id)), "LIS1 has already started")
+        assert candidate.offer_unit is not None
+        career = Career(str(candidate_id), candidate.offer_unit, self._stamp(actor, occurred_at))
+        return self._save(career)
+
+    def start_lis3(
+        self, actor: Actor, candidate_id: UUID, occurred_at: datetime | None = None
+    ) -> Saved:
+        """LIS3 starts in the municipality whose coupled offer the candidate accepted."""
+        candidacy = self._get(candidacy_id(candidate_id), ForumCandidacy, "shared candidate")
+        require(candidacy.accepted_offer is not None, "no LIS3 start without an accepted offer")
+        municipality = candidacy.offers[str(candidacy.accepted_offer)].municipality
+        _check_acting(actor, municipality)
+        career = self._career(candidate_id)
+        career.start_lis3(municipality, self._stamp(actor, occurred_at))
+        return self._save(career)
+
+    def record_milestone(
+        self,
+        actor: Actor,
+        candidate_id: UUID,
+        milestone: Milestone,
+        occurred_at: datetime | None = None,
+    ) -> Saved:
+        """Any other milestone, acted by the hospital, the forum or the doctor's municipality."""
+        career = self._career(candidate_id)
+        if career.municipality is not None:
+            _check_acting(actor, career.municipality)
+        milestone(career, self._stamp(actor, occurred_at))
+        return self._save(career)
+
+    def _career(self, candidate_id: UUID) -> Career:
+        return self._get(career_id(candidate_id), Career, "career (LIS1 not started)")
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+
+def _check_acting(actor: Actor, municipality: str) -> None:
+    mine = acting_for(actor)
+    if mine is not None and mine != municipality:
+        msg = "this doctor works in another municipality"
+        raise NotYours(msg)
+
+
+def lis1_part_started(part: Lis1Part) -> Milestone:
+    return lambda career, stamp: career.start_lis1_part(part, stamp)
+
+
+def lis1_part_completed(part: Lis1Part) -> Milestone:
+    return lambda career, stamp: career.complete_lis1_part(part, stamp)
+
+
+def left(reason: LeavingReason, note: str, destination: Destination) -> Milestone:
+    return lambda career, stamp: career.leave(reason, note, destination, stamp)
