@@ -61,7 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from helgeland_pipeline import commands  # noqa: PLC0415 - keep `--help` fast
+    if args.command == "token":
+        print(_token(settings, Role(args.role), args.municipality))
+        return 0
+    from helgeland_pipeline import commands  # noqa: PLC0415 - keep `token` and `--help` fast
 
     if args.command == "serve":
         commands.serve(settings, args.host, args.port)
@@ -71,13 +74,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         commands.project(settings, until_caught_up=args.until_caught_up)
     elif args.command == "rebuild":
         commands.rebuild(settings)
-    elif args.command == "token":
-        print(_token(settings, Role(args.role), args.municipality))
     return 0
 
 
 def _token(settings: Settings, role: Role, municipality: str | None) -> str:
-    from helgeland_pipeline.bootstrap import demo_issuer  # noqa: PLC0415
+    from helgeland_pipeline.auth import DemoIssuer  # noqa: PLC0415 - not the whole stack
     from helgeland_pipeline.reference import load_reference  # noqa: PLC0415
 
     if settings.auth_jwks_file or settings.auth_jwks_url:
@@ -94,4 +95,5 @@ def _token(settings: Settings, role: Role, municipality: str | None) -> str:
         raise CliError(msg)
     else:
         person, organisation = DEMO_PEOPLE[role]
-    return demo_issuer(settings).issue(role, person, organisation, municipality)
+    issuer = DemoIssuer(settings.demo_jwks_file, settings.auth_issuer, settings.auth_audience)
+    return issuer.issue(role, person, organisation, municipality)
