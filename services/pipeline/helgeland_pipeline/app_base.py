@@ -71,7 +71,7 @@ class PipelineBase(Application[UUID]):
             raise NotFound(msg)
         return aggregate
 
-    def _check_municipality(self, number: str | None) -> None:
+    def check_municipality(self, number: str | None) -> None:
         known = self.reference.municipalities
         require_valid(number is None or number in known, f"unknown municipality {number!r}")
 

@@ -150,7 +150,7 @@ class ForumCommands(PipelineBase):
             return None
 
     def _check_acting(self, actor: Actor, municipality: str) -> None:
-        self._check_municipality(municipality)
+        self.check_municipality(municipality)
         mine = acting_for(actor)
         if mine is not None and mine != municipality:
             msg = "a municipality acts for itself only"

@@ -87,7 +87,7 @@ class HospitalCommands(PipelineBase):
         occurred_at: datetime | None = None,
     ) -> Saved:
         """Step 1: a campus visit, a 5th-year placement in a municipality, or other contact."""
-        self._check_municipality(municipality)
+        self.check_municipality(municipality)
         candidate = self._candidate(candidate_id)
         candidate.record_student_contact(kind, municipality, self._stamp(actor, occurred_at))
         return self._save(candidate)

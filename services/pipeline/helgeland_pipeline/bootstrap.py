@@ -10,17 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from helgeland_pipeline.application import Clock, PipelineApplication, Saved, utc_now
 from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_set
 from helgeland_pipeline.database import Database
+from helgeland_pipeline.evaluation.queries import EvaluationQueries
+from helgeland_pipeline.projections.evaluation import EvaluationProjection
 from helgeland_pipeline.projections.forum import ForumProjection
 from helgeland_pipeline.projections.forum_queries import ForumQueries
 from helgeland_pipeline.projections.hospital import HospitalProjection
 from helgeland_pipeline.projections.hospital_queries import HospitalQueries
 from helgeland_pipeline.projections.runner import Projection, ProjectionRunner
-from helgeland_pipeline.settings import Settings
+from helgeland_pipeline.reference import load_national_figures
+from helgeland_pipeline.settings import ConfigurationError, Settings
 
 
 def all_projections() -> list[Projection]:
     """Every read model, in the order a rebuild applies them."""
-    return [HospitalProjection(), ForumProjection()]
+    return [HospitalProjection(), ForumProjection(), EvaluationProjection()]
 
 
 @dataclass
@@ -73,7 +76,9 @@ class ApiServices:
     async_engine: AsyncEngine
     hospital: HospitalQueries
     forum: ForumQueries
+    evaluation: EvaluationQueries
     verifier: TokenVerifier
+    pseudonym_key: bytes
 
 
 def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiServices:
@@ -87,8 +92,14 @@ def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiService
             async_engine,
             {n: m.name for n, m in services.app.reference.municipalities.items()},
         ),
+        evaluation=build_evaluation(services, async_engine),
         verifier=build_verifier(settings),
+        pseudonym_key=settings.pseudonym_key_bytes(),
     )
+
+
+def build_evaluation(services: Services, engine: AsyncEngine) -> EvaluationQueries:
+    return EvaluationQueries(engine, services.app.reference, load_national_figures())
 
 
 def demo_issuer(settings: Settings) -> DemoIssuer:
@@ -101,7 +112,7 @@ def build_verifier(settings: Settings) -> TokenVerifier:
     if jwks_file is None and settings.auth_jwks_url is None:
         if not settings.demo:
             msg = "outside demo mode, set HELGELAND_AUTH_JWKS_FILE or HELGELAND_AUTH_JWKS_URL"
-            raise ValueError(msg)
+            raise ConfigurationError(msg)
         demo_issuer(settings).ensure_keys()
         jwks_file = settings.demo_jwks_file
     keys = load_key_set(jwks_file, settings.auth_jwks_url)

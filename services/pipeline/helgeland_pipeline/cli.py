@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime, time
+from pathlib import Path
 from typing import NoReturn
 
 from pydantic import ValidationError
 
-from helgeland_pipeline.domain.common import Role
-from helgeland_pipeline.settings import Settings
+from helgeland_pipeline.cli_errors import CliError
+from helgeland_pipeline.domain.common import PROGRAMME_TIME_ZONE, Role
+from helgeland_pipeline.settings import ConfigurationError, Settings
 
 DEMO_PEOPLE = {
     Role.HOSPITAL_RECRUITER: ("demo-recruiter", "Helgelandssykehuset HF"),
@@ -18,10 +21,6 @@ DEMO_PEOPLE = {
     Role.EVALUATOR: ("demo-evaluator", "NSDM"),
     Role.ADMIN: ("demo-admin", "Helgelandslegen"),
 }
-
-
-class CliError(Exception):
-    """A one-line message for the user; the command exits non-zero."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     project = commands.add_parser("project", help="run the projection runners in the foreground")
     project.add_argument("--until-caught-up", action="store_true", help="exit when caught up")
     commands.add_parser("rebuild", help="drop every read model and replay the whole log")
+    report = commands.add_parser("report", help="write the dated evaluation report (HTML)")
+    report.add_argument("--as-of", required=True, type=_moment, help="DATE or ISO time")
+    report.add_argument("--known-at", type=_moment, help="DATE or ISO time (default: now)")
+    report.add_argument("--out", type=Path, help="file to write (default: reports/...)")
     token = commands.add_parser("token", help="print a demo bearer token for a role")
     token.add_argument("role", choices=[str(r) for r in Role])
     token.add_argument("--municipality", help="municipality number, for the municipality role")
@@ -53,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, settings)
     except CliError as error:
         print(error, file=sys.stderr)
+        return 2
+    except ConfigurationError as error:
+        print(f"helgeland: {error}", file=sys.stderr)
         return 2
     except ValidationError as error:
         first = error.errors()[0]
@@ -74,7 +80,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         commands.project(settings, until_caught_up=args.until_caught_up)
     elif args.command == "rebuild":
         commands.rebuild(settings)
+    elif args.command == "report":
+        commands.report(settings, args.as_of, args.known_at, args.out)
     return 0
+
+
+def _moment(text: str) -> datetime:
+    """A date means the end of that day in Norway; a time must carry its zone."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day, time(23, 59, 59), tzinfo=PROGRAMME_TIME_ZONE)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"not a date or ISO time: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if moment.tzinfo is None:
+        msg = f"give a time zone with the time: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return moment
 
 
 def _token(settings: Settings, role: Role, municipality: str | None) -> str:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import threading
+from datetime import datetime
 from functools import partial
+from pathlib import Path
 
 import uvicorn
+from helgeland_contracts.evaluation_v1 import Scope
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from helgeland_pipeline.api.main import create_app
-from helgeland_pipeline.bootstrap import build_services
+from helgeland_pipeline.bootstrap import Services, build_evaluation, build_services
+from helgeland_pipeline.cli_errors import CliError
 from helgeland_pipeline.demo import seed_demo
+from helgeland_pipeline.evaluation.report import render
 from helgeland_pipeline.settings import Settings
 
 
@@ -76,3 +82,53 @@ def rebuild(settings: Settings) -> None:
     finally:
         services.close()
     print(f"Rebuilt {len(services.runners)} read model(s) from {total} events.")
+
+
+def report(
+    settings: Settings, as_of: datetime, known_at: datetime | None, out: Path | None
+) -> None:
+    """Catch the read models up, then compute every figure as of the date, with progress."""
+    services = build_services(settings)
+    now = services.app.clock()
+    known = known_at or now
+    try:
+        if as_of > now or known > now:
+            msg = "helgeland report: --as-of and --known-at cannot lie in the future"
+            raise CliError(msg)
+        path = asyncio.run(_report(services, as_of, known, out))
+    finally:
+        services.close()
+    print(f"Wrote {path}")
+
+
+async def _report(services: Services, as_of: datetime, known: datetime, out: Path | None) -> Path:
+    engine = services.database.async_engine()
+    evaluation = build_evaluation(services, engine)
+    total = services.app.recorder.max_notification_id() or 0
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    views: tuple[tuple[str, Scope, str], ...] = (
+        ("stay in the municipality", "municipality", "all"),
+        ("stay in the region", "region", "all"),
+        ("by centrality class", "municipality", "centrality_class"),
+    )
+    try:
+        with Progress(*columns) as progress:
+            replay = progress.add_task("replaying the log", total=total)
+            for runner in services.runners:
+                runner.catch_up(on_page=partial(progress.advance, replay))
+            progress.update(replay, completed=total)
+            steps = progress.add_task("computing figures", total=len(views) + 2)
+            funnel = await evaluation.funnel(as_of, known, "all")
+            progress.advance(steps)
+            retention = {}
+            for label, scope, group in views:
+                retention[label] = await evaluation.retention(as_of, known, scope, group)
+                progress.advance(steps)
+            cycles = await evaluation.cycles(as_of, known)
+            progress.advance(steps)
+        path = out or Path("reports") / f"evaluation-{as_of.date().isoformat()}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(as_of, known, funnel, retention, cycles), "utf-8")
+        return path
+    finally:
+        await engine.dispose()

@@ -1,4 +1,4 @@
-"""Demo data a new user can explore: two LIS1 rounds with candidates at every step.
+"""Demo data a new user can explore: past cohorts (synthetic) and two current LIS1 rounds.
 
 All people here are fictional. Dates are relative to the clock, so the demo stays current.
 """
@@ -14,6 +14,7 @@ from helgeland_pipeline.domain.candidates import CareerPreference, ContactKind, 
 from helgeland_pipeline.domain.common import Actor, Role
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind, Lis3Terms, PayModel
 from helgeland_pipeline.domain.rounds import RoundStatus
+from helgeland_pipeline.synthetic import SyntheticHistory
 
 RECRUITER = Actor("demo-recruiter", "Helgelandssykehuset HF", Role.HOSPITAL_RECRUITER)
 
@@ -64,6 +65,7 @@ def seed_demo(app: PipelineApplication) -> bool:
     """Load the demo story unless the log already holds events. True if it seeded."""
     if app.recorder.max_notification_id():
         return False
+    SyntheticHistory(app, applicants=40).run()
     now = app.clock()
     _spring_round(app, now)
     _autumn_round(app, now)

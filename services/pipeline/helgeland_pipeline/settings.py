@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(Exception):
+    """A setting that the requested work needs is missing or invalid."""
 
 
 class Settings(BaseSettings):
@@ -31,6 +36,10 @@ class Settings(BaseSettings):
     auth_jwks_url: str | None = None
     auth_algorithms: list[str] = ["RS256", "ES256"]
 
+    pseudonym_key: SecretStr | None = Field(
+        default=None, description="HMAC key for evaluators' pseudonyms (demo: kept in data_dir)"
+    )
+
     projection_page_size: int = 500
     projection_poll_seconds: float = 0.5
     read_your_writes_timeout: float = 5.0
@@ -41,6 +50,20 @@ class Settings(BaseSettings):
             msg = "database_url must start with sqlite: or postgresql:"
             raise ValueError(msg)
         return self
+
+    def pseudonym_key_bytes(self) -> bytes:
+        """The configured key; in demo mode a random one kept in the data folder."""
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key.get_secret_value().encode()
+        if not self.demo:
+            msg = "outside demo mode, set HELGELAND_PSEUDONYM_KEY"
+            raise ConfigurationError(msg)
+        path = self.data_dir / "demo-pseudonym-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32), "utf-8")
+            path.chmod(0o600)
+        return path.read_text("utf-8").strip().encode()
 
     @property
     def demo_jwks_file(self) -> Path:

@@ -42,3 +42,13 @@ def load_reference(path: Path | None = None) -> ReferenceData:
         hospital_units={u["code"]: HospitalUnit(**u) for u in raw["hospital_units"]},
         sources=dict(raw["source"]),
     )
+
+
+def load_national_figures(path: Path | None = None) -> dict[str, object]:
+    """NSDM's national GP contract durations, with their source (editable reference data)."""
+    if path is None:
+        text = resources.files(__package__).joinpath("nsdm_gp_contracts.json").read_text("utf-8")
+    else:
+        text = path.read_text("utf-8")
+    data: dict[str, object] = json.loads(text)
+    return data

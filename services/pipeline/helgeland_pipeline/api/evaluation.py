@@ -1,0 +1,114 @@
+"""NSDM's evaluation over HTTP: read-only, pseudonymised, every answer as of any past date."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retention, Scope
+from pydantic import AwareDatetime
+
+from helgeland_pipeline.api.deps import ServicesDep, require_role
+from helgeland_pipeline.domain.common import Actor, InvalidInput, Role
+from helgeland_pipeline.evaluation import plots
+from helgeland_pipeline.evaluation.queries import GROUPINGS
+
+router = APIRouter(prefix="/evaluation", tags=["evaluation"])
+
+Evaluator = Annotated[Actor, Depends(require_role(Role.EVALUATOR))]
+Grouping = Literal[
+    "all",
+    "round",
+    "year",
+    "municipality",
+    "centrality_class",
+    "population_group",
+    "local_connection",
+    "preference",
+]
+assert set(GROUPINGS) == set(Grouping.__args__)  # type: ignore[attr-defined]
+
+
+class Times:
+    """`as_of` (world time) and `known_at` (recorded time); both default to now."""
+
+    def __init__(
+        self,
+        services: ServicesDep,
+        as_of: Annotated[AwareDatetime | None, Query(description="World time")] = None,
+        known_at: Annotated[AwareDatetime | None, Query(description="Recorded time")] = None,
+    ) -> None:
+        now = services.services.app.clock()
+        self.as_of: datetime = as_of or now
+        self.known_at: datetime = known_at or now
+        if self.as_of > now or self.known_at > now:
+            msg = "as_of and known_at cannot lie in the future"
+            raise InvalidInput(msg)
+
+
+TimesDep = Annotated[Times, Depends()]
+
+
+@router.get("/funnel")
+async def funnel(
+    _: Evaluator, services: ServicesDep, times: TimesDep, group_by: Grouping = "round"
+) -> Funnel:
+    """Contacted → … → specialist: counts, conversion and median days between steps."""
+    return await services.evaluation.funnel(times.as_of, times.known_at, group_by)
+
+
+@router.get("/retention")
+async def retention(
+    _: Evaluator,
+    services: ServicesDep,
+    times: TimesDep,
+    scope: Scope = "municipality",
+    group_by: Grouping = "all",
+) -> Retention:
+    """Kaplan–Meier stay in the municipality or region, national comparison, Cox model."""
+    return await services.evaluation.retention(times.as_of, times.known_at, scope, group_by)
+
+
+@router.get("/cycles")
+async def cycles(_: Evaluator, services: ServicesDep, times: TimesDep) -> Cycles:
+    """Per round: applicants, recruited, still in post (as the sister programmes report)."""
+    return await services.evaluation.cycles(times.as_of, times.known_at)
+
+
+@router.get("/cohort", response_model=None)
+async def cohort(
+    _: Evaluator, services: ServicesDep, times: TimesDep, format: Literal["json", "csv"] = "json"
+) -> list[CohortRow] | Response:
+    """One pseudonymised row per doctor who started LIS3: the durations behind the curves."""
+    rows = await services.evaluation.cohort(times.as_of, times.known_at, services.pseudonym_key)
+    if format == "json":
+        return rows
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CohortRow.model_fields))
+    writer.writeheader()
+    writer.writerows(r.model_dump(mode="json") for r in rows)
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/plots/survival.png", response_class=Response)
+async def survival_plot(
+    _: Evaluator,
+    services: ServicesDep,
+    times: TimesDep,
+    scope: Scope = "municipality",
+    group_by: Grouping = "all",
+) -> Response:
+    result = await services.evaluation.retention(times.as_of, times.known_at, scope, group_by)
+    title = f"Stay in the {scope} as of {times.as_of.date()} (by {group_by})"
+    return Response(plots.survival_png(result.groups, title), media_type="image/png")
+
+
+@router.get("/plots/funnel.png", response_class=Response)
+async def funnel_plot(_: Evaluator, services: ServicesDep, times: TimesDep) -> Response:
+    result = await services.evaluation.funnel(times.as_of, times.known_at, "all")
+    title = f"Recruitment funnel as of {times.as_of.date()}"
+    return Response(plots.funnel_png(result.groups[0], title), media_type="image/png")

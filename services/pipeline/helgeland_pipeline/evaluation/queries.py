@@ -1,0 +1,115 @@
+"""The evaluators' queries: load the facts as they stood, then compute (off the event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retention, Scope
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from helgeland_pipeline.evaluation import figures
+from helgeland_pipeline.evaluation.cohort import (
+    Doctor,
+    Fact,
+    build_doctors,
+    population_group,
+    pseudonym,
+)
+from helgeland_pipeline.projections.evaluation import facts, rounds
+from helgeland_pipeline.reference import ReferenceData
+
+GROUPINGS = (
+    "all",
+    "round",
+    "year",
+    "municipality",
+    "centrality_class",
+    "population_group",
+    "local_connection",
+    "preference",
+)
+
+
+class EvaluationQueries:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        reference: ReferenceData,
+        national: dict[str, Any],
+    ) -> None:
+        self.engine = engine
+        self.reference = reference
+        self.national = national
+
+    async def _state(
+        self, as_of: datetime, known_at: datetime
+    ) -> tuple[list[Doctor], dict[str, str]]:
+        """Every fact that had happened by `as_of` and been recorded by `known_at`."""
+        query = select(facts).where(facts.c.occurred_at <= as_of, facts.c.recorded_at <= known_at)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+            names = dict((await conn.execute(select(rounds.c.round_id, rounds.c.name))).all())
+        loaded = [
+            Fact(r.candidate_id, r.fact, r.municipality, r.occurred_at, dict(r.attrs)) for r in rows
+        ]
+        return await asyncio.to_thread(build_doctors, loaded), names
+
+    async def funnel(self, as_of: datetime, known_at: datetime, group_by: str) -> Funnel:
+        doctors, names = await self._state(as_of, known_at)
+        groups = await asyncio.to_thread(figures.funnel, doctors, group_by, self.reference, names)
+        return Funnel(as_of=as_of, known_at=known_at, group_by=group_by, groups=groups)
+
+    async def retention(
+        self, as_of: datetime, known_at: datetime, scope: Scope, group_by: str
+    ) -> Retention:
+        doctors, names = await self._state(as_of, known_at)
+
+        def compute() -> Retention:
+            return Retention(
+                as_of=as_of,
+                known_at=known_at,
+                scope=scope,
+                group_by=group_by,
+                groups=figures.retention(doctors, scope, group_by, as_of, self.reference, names),
+                national=figures.national_comparison(doctors, as_of, self.reference, self.national),
+                cox=figures.cox_model(doctors, scope, as_of, self.reference),
+            )
+
+        return await asyncio.to_thread(compute)
+
+    async def cycles(self, as_of: datetime, known_at: datetime) -> Cycles:
+        doctors, names = await self._state(as_of, known_at)
+        return Cycles(as_of=as_of, known_at=known_at, rounds=figures.cycles(doctors, names))
+
+    async def cohort(self, as_of: datetime, known_at: datetime, key: bytes) -> list[CohortRow]:
+        """One row per doctor who started LIS3, pseudonymised with the HMAC `key`."""
+        doctors, names = await self._state(as_of, known_at)
+        rows = []
+        for d in doctors:
+            if "started_lis3" not in d.steps:
+                continue
+            municipality = self.reference.municipalities.get(d.municipality or "")
+            in_municipality = d.stay_years("municipality", as_of)
+            in_region = d.stay_years("region", as_of)
+            rows.append(
+                CohortRow(
+                    pseudonym=pseudonym(key, d.candidate_id),
+                    round=names.get(d.round_id or ""),
+                    municipality=municipality.name if municipality else None,
+                    centrality_class=municipality.centrality_class if municipality else None,
+                    population_group=population_group(municipality.population)
+                    if municipality
+                    else None,
+                    local_connection=d.local_connection,
+                    preference=d.preference,
+                    lis3_started=d.steps["started_lis3"].date(),
+                    municipality_years=round(in_municipality[0], 3) if in_municipality else None,
+                    left_municipality=bool(in_municipality and in_municipality[1]),
+                    region_years=round(in_region[0], 3) if in_region else None,
+                    left_region=bool(in_region and in_region[1]),
+                )
+            )
+        return sorted(rows, key=lambda r: r.pseudonym)

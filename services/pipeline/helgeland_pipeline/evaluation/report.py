@@ -1,0 +1,111 @@
+"""The dated evaluation report: one HTML file with the plots and tables, for a chosen as_of."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Callable
+from datetime import datetime
+
+from helgeland_contracts.evaluation_v1 import Cycles, Funnel, Retention
+
+from helgeland_pipeline.evaluation import plots
+
+
+def render(
+    as_of: datetime,
+    known_at: datetime,
+    funnel: Funnel,
+    retention: dict[str, Retention],
+    cycles: Cycles,
+) -> str:
+    """Render the report; every figure is as things stood at `as_of`, known at `known_at`."""
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Helgelandslegen evaluation as of {as_of.date()}</title>",
+        "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}"
+        "th{background:#eef}</style></head><body>",
+        "<h1>Helgelandslegen: evaluation</h1>",
+        f"<p>As of <b>{as_of.isoformat()}</b> (world time), as recorded by "
+        f"<b>{known_at.isoformat()}</b>. Pseudonymised: no names or contact details.</p>",
+        "<h2>Recruitment funnel</h2>",
+        _img(plots.funnel_png(funnel.groups[0], "All rounds")),
+        _table(
+            ["step", "count", "conversion", "median days from previous"],
+            [
+                [s.step, s.count, _pct(s.conversion), s.median_days_from_previous]
+                for s in funnel.groups[0].steps
+            ],
+        ),
+    ]
+    for label, result in retention.items():
+        parts += [
+            f"<h2>Retention: {html.escape(label)}</h2>",
+            _img(plots.survival_png(result.groups, label)),
+            _table(
+                ["group", "doctors", "left", "median years (95 % CI)", "1 y", "2 y", "5 y"],
+                [
+                    [
+                        g.group,
+                        g.doctors,
+                        g.left,
+                        _median(g.median_years, g.median_ci),
+                        *(_pct(g.share_in_post[k]) for k in ("1y", "2y", "5y")),
+                    ]
+                    for g in result.groups
+                ],
+            ),
+        ]
+    first = next(iter(retention.values()))
+    parts += [
+        "<h2>Compared with national GP contract durations</h2>",
+        _table(
+            ["population group", "our doctors", "our median years", "national median years"],
+            [
+                [n.population_group, n.our_doctors, n.our_median_years, n.national_median_years]
+                for n in first.national
+            ],
+        ),
+        f"<p><small>{html.escape(first.national[0].source) if first.national else ''}</small></p>",
+        "<h2>Cox model</h2>",
+        f"<p>{html.escape(first.cox.message)}</p>",
+        _table(
+            ["covariate", "hazard ratio", "95 % CI", "p"],
+            [
+                [t.covariate, t.hazard_ratio, f"{t.ci_lower}–{t.ci_upper}", t.p]
+                for t in first.cox.terms
+            ],
+        ),
+        "<h2>Yearly cycles</h2>",
+        _table(
+            ["round", "year", "applicants", "recruited", "still in post"],
+            [[c.round, c.year, c.applicants, c.recruited, c.still_in_post] for c in cycles.rounds],
+        ),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _img(png: bytes) -> str:
+    return f"<img alt='plot' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _median(value: float | None, ci: tuple[float | None, float | None]) -> str:
+    show: Callable[[float | None], str] = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+    return f"{show(value)} ({show(ci[0])}–{show(ci[1])})"
+
+
+def _table(header: list[str], rows: list[list[object]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape('–' if c is None else str(c))}</td>" for c in row)
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"

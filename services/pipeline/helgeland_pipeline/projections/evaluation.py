@@ -1,0 +1,141 @@
+"""The evaluators' read model: one row per fact that counts, with both of its times.
+
+Every figure NSDM asks for is computed from these rows filtered by `occurred_at <= as_of` and
+`recorded_at <= known_at`, so any past date can be answered exactly as things stood. Rows hold
+no names or free text; candidates are pseudonymised when read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Connection, Index, MetaData, String, Table
+
+from helgeland_pipeline.projections.types import UtcDateTime
+
+metadata = MetaData()
+
+facts = Table(
+    "evaluation_facts",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("candidate_id", String(36), nullable=False, index=True),
+    Column("fact", String(30), nullable=False),
+    Column("municipality", String(4)),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("attrs", JSON, nullable=False),
+    Index("ix_evaluation_facts_times", "occurred_at", "recorded_at"),
+)
+
+
+owners = Table(
+    "evaluation_owners",
+    metadata,
+    Column("aggregate_id", String(36), primary_key=True),
+    Column("candidate_id", String(36), nullable=False),
+)
+
+rounds = Table(
+    "evaluation_rounds",
+    metadata,
+    Column("round_id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+# event qualname -> (fact, attribute extractor)
+_FACTS: dict[str, tuple[str, Any]] = {
+    "Candidate.StudentContacted": (
+        "contacted",
+        lambda e: {"kind": e.kind, "placement": e.municipality},
+    ),
+    "Candidate.Lis1ApplicationSubmitted": (
+        "applied",
+        lambda e: {
+            "round_id": e.round_id,
+            "preference": e.preference,
+            "local_connection": bool(e.local_connection),
+        },
+    ),
+    "Candidate.Lis1Offered": ("lis1_offered", lambda e: {"coupled": e.coupled}),
+    "Candidate.Lis1OfferAccepted": ("lis1_accepted", lambda e: {}),
+    "Candidate.ConsentWithdrawn": ("consent_withdrawn", lambda e: {}),
+    "ForumCandidacy.InvitationSent": ("invited", lambda e: {"kind": e.kind}),
+    "ForumCandidacy.Lis3Offered": ("offered_lis3", lambda e: {}),
+    "ForumCandidacy.Lis3OfferAccepted": ("accepted_lis3", lambda e: {}),
+    "Career.Lis1Started": ("lis1_started", lambda e: {}),
+    "Career.Lis3Started": ("lis3_started", lambda e: {}),
+    "Career.SpecialistApproved": ("specialist", lambda e: {}),
+    "Career.MovedWithinHelgeland": ("moved", lambda e: {"from": e.from_municipality}),
+    "Career.Left": ("left", lambda e: {"reason": e.reason, "destination": e.destination}),
+    "Career.Returned": ("returned", lambda e: {}),
+}
+
+_MUNICIPALITY_FIELD = {
+    "ForumCandidacy.InvitationSent": "municipality",
+    "ForumCandidacy.Lis3Offered": "municipality",
+    "ForumCandidacy.Lis3OfferAccepted": "municipality",
+    "Career.Lis3Started": "municipality",
+    "Career.MovedWithinHelgeland": "to_municipality",
+    "Career.Left": "municipality",
+    "Career.Returned": "municipality",
+}
+
+
+class EvaluationProjection:
+    name = "evaluation"
+    version = 1
+    metadata = metadata
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        kind = type(event).__qualname__
+        if kind == "Lis1Round.Opened":
+            conn.execute(rounds.insert().values(round_id=str(event.originator_id), name=event.name))
+            return
+        if kind in ("ForumCandidacy.Shared", "Career.Lis1Started"):
+            self._remember(conn, event)
+        if kind == "ForumCandidacy.Shared":
+            self._insert(conn, event, position, "shared", {"round_id": event.round_id}, None)
+            return
+        if kind not in _FACTS:
+            return
+        fact, attrs = _FACTS[kind]
+        field = _MUNICIPALITY_FIELD.get(kind)
+        municipality = getattr(event, field) if field else None
+        self._insert(conn, event, position, fact, attrs(event), municipality)
+
+    def _remember(self, conn: Connection, event: Any) -> None:
+        conn.execute(
+            owners.insert().values(
+                aggregate_id=str(event.originator_id), candidate_id=event.candidate_id
+            )
+        )
+
+    def _owner(self, conn: Connection, event: Any) -> str:
+        """Candidacy and career events name their candidate in their first event only."""
+        aggregate_id = str(event.originator_id)
+        if type(event).__qualname__.startswith("Candidate."):
+            return aggregate_id
+        row = conn.execute(owners.select().where(owners.c.aggregate_id == aggregate_id)).one()
+        return str(row.candidate_id)
+
+    def _insert(
+        self,
+        conn: Connection,
+        event: Any,
+        position: int,
+        fact: str,
+        attrs: dict[str, Any],
+        municipality: str | None,
+    ) -> None:
+        conn.execute(
+            facts.insert().values(
+                position=position,
+                candidate_id=self._owner(conn, event),
+                fact=fact,
+                municipality=municipality,
+                occurred_at=event.stamp.occurred_at,
+                recorded_at=event.stamp.recorded_at,
+                attrs=attrs,
+            )
+        )
