@@ -162,6 +162,7 @@ class ForumCandidacy(Aggregate):
         require(invitation.state not in {"held", "closed", "declined"}, "the invitation is over")
         if answer == InvitationAnswer.NEW_TIME_PROPOSED:
             require_valid(new_time is not None, "a new time is needed")
+        require_valid(new_time is None or new_time.tzinfo is not None, "a new time needs a zone")
         self._invitation_answered(
             invitation_id=invitation_id, answer=answer, new_time=new_time, stamp=stamp
         )
