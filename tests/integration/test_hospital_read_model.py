@@ -37,9 +37,7 @@ def test_accepted_candidate_reaches_read_model(services: Services) -> None:
 def test_local_connection_is_recorded_for_ranking(services: Services) -> None:
     journey = Journey(services.app)
     journey.open_round()
-    cid = journey.applicant(
-        preference=CareerPreference.UNDECIDED, local=[LocalConnection.FAMILY]
-    )
+    cid = journey.applicant(preference=CareerPreference.UNDECIDED, local=[LocalConnection.FAMILY])
     services.catch_up()
     with services.engine.connect() as conn:
         row = conn.execute(select(candidates).where(candidates.c.candidate_id == str(cid))).one()

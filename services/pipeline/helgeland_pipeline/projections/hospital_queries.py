@@ -37,7 +37,7 @@ def decode_cursor(cursor: str) -> int:
     except (ValueError, KeyError, TypeError):
         msg = "the cursor is not valid"
         raise BadCursor(msg) from None
-    if not isinstance(seq, int):
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**63:
         raise BadCursor("the cursor is not valid")
     return seq
 
