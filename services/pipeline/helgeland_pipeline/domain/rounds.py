@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -71,7 +72,22 @@ class Lis1Round(Aggregate):
             lis1_starts_on,
         )
 
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        """Version 2 added `lis1_starts_on`; version 1 events load with it unknown (None)."""
+
+        class_version = 2
+        name: str
+        positions: dict[str, int]
+        coupled_positions: int
+        application_deadline: date
+        stamp: Stamp
+        lis1_starts_on: date | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["lis1_starts_on"] = None
+
+    @event(Opened)
     def __init__(
         self,
         name: str,

@@ -1,0 +1,158 @@
+"""The public schema of the pipeline's events: what a consumer (the notifications service, an
+export) may read from the notification log, without importing the pipeline.
+
+Every event is an `Envelope` around a typed payload. `schema_version` is the event's version;
+older stored versions are upcast here to the current one before a consumer sees them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Actor(Payload):
+    person_id: str
+    organisation: str
+    role: Literal["hospital_recruiter", "municipality", "forum", "evaluator", "admin"]
+    municipality: str | None = None
+
+
+class RoundOpened(Payload):
+    """Version 2 added `lis1_starts_on`."""
+
+    name: str
+    positions: dict[str, int]
+    coupled_positions: int
+    application_deadline: date
+    lis1_starts_on: date | None = None
+
+
+class ListSentToForum(Payload):
+    candidate_ids: list[UUID]
+
+
+class ContactDetailsRecorded(Payload):
+    """Personal data: for consumers that must reach the candidate, never for display."""
+
+    name: str
+    email: str
+    phone: str | None = None
+
+
+class ConsentWithdrawn(Payload):
+    pass
+
+
+class Shared(Payload):
+    candidate_id: UUID
+    round_id: UUID
+    lis1_ends_on: date | None = None
+
+
+class InvitationSent(Payload):
+    invitation_id: UUID
+    municipality: str
+    kind: Literal["interview", "tour", "terms_talk"]
+    proposed_times: list[AwareDatetime]
+
+
+class InvitationAnswered(Payload):
+    invitation_id: UUID
+    answer: Literal["accepted", "declined", "new_time_proposed"]
+    new_time: AwareDatetime | None = None
+
+
+class Lis3Offered(Payload):
+    """The terms are left out of the public event: only the forum and the offerer see them."""
+
+    offer_id: UUID
+    municipality: str
+    start_date: date
+    expires_on: date
+
+
+class Lis3OfferClosed(Payload):
+    offer_id: UUID
+
+
+class Lis3OfferAccepted(Payload):
+    offer_id: UUID
+    municipality: str
+    closed_offers: list[UUID]
+
+
+class SpecialistApproved(Payload):
+    approved_on: date
+    recertification_due: date
+
+
+class Lis3Started(Payload):
+    municipality: str
+
+
+class Left(Payload):
+    municipality: str
+    reason: str
+    destination: str
+
+
+class WebhookSubscribed(Payload):
+    """The secret signs deliveries (Standard Webhooks); only the notifications service reads it."""
+
+    organisation: str
+    municipality: str | None = None
+    url: str
+    event_types: list[str]
+    secret: str
+
+
+class WebhookUnsubscribed(Payload):
+    pass
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    "Lis1Round.Opened": RoundOpened,
+    "Lis1Round.ListSentToForum": ListSentToForum,
+    "Candidate.ContactDetailsRecorded": ContactDetailsRecorded,
+    "Candidate.ConsentWithdrawn": ConsentWithdrawn,
+    "ForumCandidacy.Shared": Shared,
+    "ForumCandidacy.InvitationSent": InvitationSent,
+    "ForumCandidacy.InvitationAnswered": InvitationAnswered,
+    "ForumCandidacy.Lis3Offered": Lis3Offered,
+    "ForumCandidacy.Lis3OfferWithdrawn": Lis3OfferClosed,
+    "ForumCandidacy.Lis3OfferDeclined": Lis3OfferClosed,
+    "ForumCandidacy.Lis3OfferAccepted": Lis3OfferAccepted,
+    "ForumCandidacy.ConsentWithdrawn": ConsentWithdrawn,
+    "Career.Lis3Started": Lis3Started,
+    "Career.SpecialistApproved": SpecialistApproved,
+    "Career.Left": Left,
+    "WebhookSubscription.Subscribed": WebhookSubscribed,
+    "WebhookSubscription.Unsubscribed": WebhookUnsubscribed,
+}
+
+# The current schema version of each event type (1 unless listed).
+VERSIONS: dict[str, int] = {"Lis1Round.Opened": 2}
+
+
+class Envelope(BaseModel):
+    """One event from the log, as consumers see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position: int = Field(description="Position in the notification log (gap-free order)")
+    type: str = Field(examples=["ForumCandidacy.Lis3OfferAccepted"])
+    schema_version: int
+    aggregate_id: UUID
+    aggregate_version: int
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    actor: Actor
+    data: Payload
