@@ -17,13 +17,14 @@ from helgeland_pipeline.projections.forum_queries import ForumQueries
 from helgeland_pipeline.projections.hospital import HospitalProjection
 from helgeland_pipeline.projections.hospital_queries import HospitalQueries
 from helgeland_pipeline.projections.runner import Projection, ProjectionRunner
+from helgeland_pipeline.projections.webhooks import WebhookProjection
 from helgeland_pipeline.reference import load_national_figures
 from helgeland_pipeline.settings import ConfigurationError, Settings
 
 
 def all_projections() -> list[Projection]:
     """Every read model, in the order a rebuild applies them."""
-    return [HospitalProjection(), ForumProjection(), EvaluationProjection()]
+    return [HospitalProjection(), ForumProjection(), EvaluationProjection(), WebhookProjection()]
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
+from helgeland_contracts.log import eventsourcing_env
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -26,27 +26,8 @@ class Database:
         return Path(self.url.removeprefix("sqlite:///"))
 
     def eventsourcing_env(self) -> dict[str, str]:
-        """The `eventsourcing` library's settings for the same database."""
-        if not self.is_postgres:
-            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.sqlite_path),
-                "SQLITE_LOCK_TIMEOUT": "30",
-            }
-        parts = urlsplit(self.url)
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": parts.path.lstrip("/"),
-            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parts.port or 5432),
-            "POSTGRES_USER": unquote(parts.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_SCHEMA": self.schema or "",
-            "POSTGRES_POOL_SIZE": "10",
-            "POSTGRES_MAX_OVERFLOW": "10",
-            "POSTGRES_LOCK_TIMEOUT": "10",
-        }
+        """The `eventsourcing` library's settings for the same database (shared with consumers)."""
+        return eventsourcing_env(self.url, self.schema)
 
     def _sqlalchemy_url(self, driver: str) -> str:
         if self.is_postgres:

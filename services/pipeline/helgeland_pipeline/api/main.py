@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from helgeland_pipeline.api import candidates, careers, evaluation, forum, rounds
+from helgeland_pipeline.api import candidates, careers, evaluation, forum, rounds, webhooks
 from helgeland_pipeline.api.errors import register_error_handlers
 from helgeland_pipeline.application import Clock, utc_now
 from helgeland_pipeline.bootstrap import build_api_services
@@ -41,6 +41,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(forum.router)
     app.include_router(careers.router)
     app.include_router(evaluation.router)
+    app.include_router(webhooks.router)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -1,0 +1,62 @@
+"""Webhook subscriptions: an organisation asks for signed deliveries of some events."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from eventsourcing.domain import Aggregate, event
+
+from helgeland_pipeline.domain.common import Stamp, require, require_valid
+
+# What a subscriber may ask for; each is filtered to what the subscriber may see.
+WEBHOOK_EVENT_TYPES = (
+    "forum_list_sent",
+    "invitation_sent",
+    "lis3_offered",
+    "lis3_offer_accepted",
+    "consent_withdrawn",
+    "recertification_due",
+)
+
+
+class WebhookSubscription(Aggregate):
+    @classmethod
+    def subscribe(
+        cls,
+        organisation: str,
+        municipality: str | None,
+        url: str,
+        event_types: list[str],
+        secret: str,
+        stamp: Stamp,
+    ) -> WebhookSubscription:
+        parts = urlsplit(url)
+        require_valid(
+            parts.scheme in {"https", "http"} and bool(parts.netloc), "not an http(s) URL"
+        )
+        require_valid(bool(event_types), "subscribe to at least one event type")
+        unknown = sorted(set(event_types) - set(WEBHOOK_EVENT_TYPES))
+        require_valid(not unknown, f"unknown event type(s): {', '.join(unknown)}")
+        return cls(organisation, municipality, url, sorted(set(event_types)), secret, stamp)
+
+    @event("Subscribed")
+    def __init__(
+        self,
+        organisation: str,
+        municipality: str | None,
+        url: str,
+        event_types: list[str],
+        secret: str,
+        stamp: Stamp,
+    ) -> None:
+        self.organisation = organisation
+        self.municipality = municipality
+        self.active = True
+
+    def unsubscribe(self, stamp: Stamp) -> None:
+        require(self.active, "the subscription has already ended")
+        self._unsubscribed(stamp=stamp)
+
+    @event("Unsubscribed")
+    def _unsubscribed(self, stamp: Stamp) -> None:
+        self.active = False
