@@ -94,6 +94,11 @@ class SpecialistApproved(Payload):
     recertification_due: date
 
 
+class Lis1Started(Payload):
+    candidate_id: UUID
+    unit: str
+
+
 class Lis3Started(Payload):
     municipality: str
 
@@ -108,6 +113,7 @@ class WebhookSubscribed(Payload):
     """The secret signs deliveries (Standard Webhooks); only the notifications service reads it."""
 
     organisation: str
+    role: str
     municipality: str | None = None
     url: str
     event_types: list[str]
@@ -131,6 +137,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "ForumCandidacy.Lis3OfferDeclined": Lis3OfferClosed,
     "ForumCandidacy.Lis3OfferAccepted": Lis3OfferAccepted,
     "ForumCandidacy.ConsentWithdrawn": ConsentWithdrawn,
+    "Career.Lis1Started": Lis1Started,
     "Career.Lis3Started": Lis3Started,
     "Career.SpecialistApproved": SpecialistApproved,
     "Career.Left": Left,

@@ -20,6 +20,7 @@ class WebhookCommands(PipelineBase):
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
         subscription = WebhookSubscription.subscribe(
             actor.organisation,
+            str(actor.role),
             actor.municipality,
             url,
             event_types,

@@ -24,6 +24,7 @@ class WebhookSubscription(Aggregate):
     def subscribe(
         cls,
         organisation: str,
+        role: str,
         municipality: str | None,
         url: str,
         event_types: list[str],
@@ -37,12 +38,13 @@ class WebhookSubscription(Aggregate):
         require_valid(bool(event_types), "subscribe to at least one event type")
         unknown = sorted(set(event_types) - set(WEBHOOK_EVENT_TYPES))
         require_valid(not unknown, f"unknown event type(s): {', '.join(unknown)}")
-        return cls(organisation, municipality, url, sorted(set(event_types)), secret, stamp)
+        return cls(organisation, role, municipality, url, sorted(set(event_types)), secret, stamp)
 
     @event("Subscribed")
     def __init__(
         self,
         organisation: str,
+        role: str,
         municipality: str | None,
         url: str,
         event_types: list[str],
