@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import subprocess
+import sys
 import threading
 from datetime import datetime
 from functools import partial
@@ -28,12 +31,35 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         seed(settings)
     url = f"http://{host}:{port}"
     print(f"Helgelandslegen pipeline serving at {url}  (API docs: {url}/docs)")
+    notifications = _start_demo_notifications(settings) if settings.demo else None
     if settings.demo:
         print("Demo tokens (paste as 'Authorization: Bearer TOKEN'):")
         print("  .venv/bin/helgeland token hospital_recruiter")
         print("  .venv/bin/helgeland token municipality --municipality 1833")
         print("  .venv/bin/helgeland token forum | evaluator | admin")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        print(
+            f"Demo e-mail lands in {settings.data_dir / 'mail'}/ as .eml files; "
+            "notifications API: http://127.0.0.1:8001/docs"
+        )
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    finally:
+        if notifications is not None:
+            notifications.terminate()
+            notifications.wait(timeout=10)
+
+
+def _start_demo_notifications(settings: Settings) -> subprocess.Popen[bytes]:
+    """The notifications service is its own process; demo mode starts it beside the API."""
+    env = {
+        **os.environ,
+        "HELGELAND_DATABASE_URL": settings.database_url,
+        "HELGELAND_DATA_DIR": str(settings.data_dir),
+    }
+    if settings.database_schema:
+        env["HELGELAND_DATABASE_SCHEMA"] = settings.database_schema
+    command = [sys.executable, "-m", "helgeland_notifications.cli", "run", "--demo"]
+    return subprocess.Popen(command, env=env)  # noqa: S603 - our own module, fixed arguments
 
 
 def seed(settings: Settings) -> None:

@@ -67,6 +67,7 @@ def seed_demo(app: PipelineApplication) -> bool:
         return False
     SyntheticHistory(app, applicants=40).run()
     now = app.clock()
+    _ready_round(app, now)
     _spring_round(app, now)
     _autumn_round(app, now)
     return True
@@ -157,6 +158,44 @@ def _forum_story(app: PipelineApplication, now: datetime, ids: dict[str, UUID]) 
 
     app.invite(bronnoy, maja, "1813", InvitationKind.TERMS_TALK, [soon], ago(4))
     app.offer_lis3(bronnoy, maja, "1813", start, terms, expires, ago(1))
+
+
+READY = [
+    Applicant("Live Karlsen", GP, [L.GREW_UP], None, 5, "rana", True, "accept"),
+    Applicant("Even Bakke", UNDECIDED, [], None, 4, "mosjoen", False, "accept"),
+    Applicant("Hanna Vik", HOSPITAL, [L.FAMILY], None, 3, "sandnessjoen", False, "accept"),
+    Applicant("Sander Holm", GP, [L.PLACEMENT], None, 4, "bronnoysund", True, "accept"),
+]
+
+
+def _ready_round(app: PipelineApplication, now: datetime) -> None:
+    """A round whose list is final but not yet sent: send it to see the notifications."""
+
+    def ago(days: int) -> datetime:
+        return now - timedelta(days=days)
+
+    rid = app.open_round(
+        RECRUITER,
+        "LIS1 høst 2026",
+        {"rana": 2, "sandnessjoen": 1, "mosjoen": 1, "bronnoysund": 1},
+        2,
+        ago(150).date(),
+        ago(170),
+        (now + timedelta(days=40)).date(),
+    ).id
+    people = []
+    for i, a in enumerate(READY):
+        cid = app.register_candidate(RECRUITER, a.name, _email(a.name), None, ago(180 - i)).id
+        app.submit_lis1_application(RECRUITER, cid, rid, a.preference, a.local, True, ago(160))
+        people.append((cid, a))
+    app.advance_round(RECRUITER, rid, RoundStatus.OFFERING, ago(140))
+    for cid, a in people:
+        assert a.score is not None
+        assert a.unit is not None
+        app.record_lis1_interview(RECRUITER, cid, "Overlege Demo", a.score, "", ago(135))
+        app.offer_lis1(RECRUITER, cid, a.unit, a.coupled, ago(110).date(), ago(130))
+        app.accept_lis1_offer(RECRUITER, cid, ago(120))
+    app.finalise_round_list(RECRUITER, rid, ago(100))
 
 
 def _autumn_round(app: PipelineApplication, now: datetime) -> None:

@@ -1,0 +1,1 @@
+"""Helgelandslegen notifications: follows the pipeline's log, sends e-mail and signed webhooks."""

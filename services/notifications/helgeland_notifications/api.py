@@ -1,0 +1,91 @@
+"""The notifications API: deliveries, dead letters, and redelivery.
+
+The forum and admins see every delivery; others see their own organisation's webhooks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from helgeland_notifications import store
+from helgeland_notifications.auth import Caller, Unauthenticated, Verifier
+from helgeland_notifications.worker import Worker
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class Delivery(BaseModel):
+    key: str
+    channel: str
+    recipient: str
+    status: Literal["pending", "delivered", "dead", "cancelled"]
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
+    app = FastAPI(title="Helgelandslegen notifications", version="1.0.0")
+
+    def caller(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Caller:
+        if credentials is None:
+            raise Unauthenticated("a bearer token is required")
+        return verifier.verify(credentials.credentials)
+
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(request: Request, error: Exception) -> JSONResponse:
+        return _problem(request, 401, "Unauthenticated", str(error))
+
+    @app.get("/deliveries")
+    def deliveries(
+        who: Annotated[Caller, Depends(caller)],
+        status: Literal["pending", "delivered", "dead", "cancelled"] | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]:
+        """Deliveries, newest first; `status=dead` lists the dead letters."""
+        query = select(store.deliveries).order_by(store.deliveries.c.created_at.desc())
+        if status is not None:
+            query = query.where(store.deliveries.c.status == status)
+        if who.role not in {"forum", "admin"}:
+            mine = select(store.subscriptions.c.subscription_id).where(
+                store.subscriptions.c.organisation == who.organisation
+            )
+            query = query.where(store.deliveries.c.subscription_id.in_(mine))
+        with worker.engine.connect() as conn:
+            rows = conn.execute(query.limit(min(max(limit, 1), 500))).all()
+        return [Delivery.model_validate(r._asdict()) for r in rows]
+
+    @app.post("/deliveries/{key}/redeliver", response_model=None)
+    def redeliver(
+        key: str, request: Request, who: Annotated[Caller, Depends(caller)]
+    ) -> dict[str, str] | JSONResponse:
+        """Put a dead letter back in the queue (the same idempotency key is sent again)."""
+        visible = deliveries(who, "dead", 500)
+        if not any(d.key == key for d in visible):
+            return _problem(request, 404, "Not found", f"no dead letter {key} you may see")
+        worker.redeliver(key)
+        return {"key": key, "status": "pending"}
+
+    return app
+
+
+def _problem(request: Request, status: int, title: str, detail: str) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")

@@ -1,0 +1,95 @@
+"""`helgeland-notify run`: the notifications worker and its small API, in one process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+import uvicorn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from helgeland_notifications.api import create_api
+from helgeland_notifications.auth import Verifier
+from helgeland_notifications.demo_smtp import start_demo_smtp
+from helgeland_notifications.settings import NotifySettings
+from helgeland_notifications.worker import Worker
+
+
+class AuthSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HELGELAND_", extra="ignore")
+    auth_issuer: str = "https://demo.helgeland.invalid/issuer"
+    auth_audience: str = "helgeland-pipeline"
+    auth_jwks_file: str | None = None
+    auth_jwks_url: str | None = None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _Parser(prog="helgeland-notify", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = commands.add_parser("run", help="follow the log, send e-mail and webhooks, serve the API")
+    run.add_argument("--demo", action="store_true", help="also run the demo SMTP server")
+    run.add_argument("--until-idle", action="store_true", help="exit when nothing is left to do")
+    run.add_argument("--port", type=int, default=8001, help="API port (0: no API)")
+    args = parser.parse_args(argv)
+    settings = NotifySettings(demo=True) if args.demo else NotifySettings()
+    asyncio.run(_run(settings, args.until_idle, args.port))
+    return 0
+
+
+async def _run(settings: NotifySettings, until_idle: bool, port: int) -> None:
+    smtp = (
+        start_demo_smtp(settings.demo_mail_dir, port=settings.smtp_port) if settings.demo else None
+    )
+    worker = Worker(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    server = None
+    if port and not until_idle:
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_api(worker, _verifier(settings)),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+            )
+        )
+        server_task = asyncio.create_task(server.serve())
+    try:
+        await worker.run(stop, until_idle=until_idle)
+    finally:
+        if server is not None:
+            server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await server_task
+        await worker.close()
+        if smtp is not None:
+            smtp.stop()
+
+
+def _verifier(settings: NotifySettings) -> Verifier:
+    from pathlib import Path  # noqa: PLC0415
+
+    auth = AuthSettings()
+    jwks = auth.auth_jwks_file or (
+        str(settings.data_dir / "demo-issuer-jwks.json") if settings.demo else None
+    )
+    return Verifier(
+        auth.auth_issuer, auth.auth_audience, Path(jwks) if jwks else None, auth.auth_jwks_url
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,429 @@
+"""From public events to messages: who hears what, filtered to what each recipient may see.
+
+Municipalities hear only of candidates on a forum list who still consent; a municipality whose
+offer closed hears "accepted elsewhere", never where. Candidates hear of their own invitations
+and offers. Everything here runs in the transaction that also moves the service's position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from helgeland_contracts.events_v1 import Envelope
+from sqlalchemy import Connection, select, update
+
+from helgeland_notifications import store
+from helgeland_notifications.templates import KIND_NB, render
+
+RECERTIFICATION_NOTICE = timedelta(days=90)
+Handler = Callable[[Connection, Envelope, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Recipients:
+    forum: str
+    municipalities: dict[str, str]
+    names: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path | None) -> Recipients:
+        source = path or Path(__file__).with_name("recipients.json")
+        raw = json.loads(source.read_text("utf-8"))
+        return cls(raw["forum"], dict(raw["municipalities"]), dict(raw["names"]))
+
+
+@dataclass(frozen=True)
+class Effect:
+    channel: str  # "email" or "webhook"
+    recipient: str  # an address or a URL
+    audience: str  # candidate, municipality, forum or hospital
+    candidate_id: str | None = None
+    subject: str | None = None
+    body_text: str | None = None
+    body_html: str | None = None
+    payload: dict[str, Any] | None = None
+    subscription_id: str | None = None
+    not_before: datetime | None = None
+
+    def key(self, position: int) -> str:
+        """The idempotency key: the event's position, the channel and the recipient."""
+        digest = hashlib.sha256(f"{position}|{self.channel}|{self.recipient}".encode())
+        return "msg_" + digest.hexdigest()[:40]
+
+
+@dataclass
+class Deriver:
+    recipients: Recipients
+    effects: list[Effect] = field(default_factory=list)
+
+    def derive(self, conn: Connection, event: Envelope) -> list[Effect]:
+        self.effects = []
+        handler = self.handlers().get(event.type)
+        if handler is not None:
+            handler(conn, event, event.data.model_dump(mode="json"))
+        return self.effects
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "Candidate.ContactDetailsRecorded": self.on_candidate_contact_details_recorded,
+            "Lis1Round.Opened": self.on_round_opened,
+            "ForumCandidacy.Shared": self.on_candidacy_shared,
+            "Career.Lis1Started": self.on_career_lis1_started,
+            "Career.Lis3Started": self.on_career_lis3_started,
+            "WebhookSubscription.Subscribed": self.on_webhook_subscribed,
+            "WebhookSubscription.Unsubscribed": self.on_webhook_unsubscribed,
+            "Lis1Round.ListSentToForum": self.on_round_list_sent_to_forum,
+            "ForumCandidacy.InvitationSent": self.on_candidacy_invitation_sent,
+            "ForumCandidacy.Lis3Offered": self.on_candidacy_lis3_offered,
+            "ForumCandidacy.Lis3OfferAccepted": self.on_candidacy_lis3_offer_accepted,
+            "Candidate.ConsentWithdrawn": self.on_candidate_consent_withdrawn,
+            "Career.SpecialistApproved": self.on_career_specialist_approved,
+        }
+
+    # --- remembering what later messages need -------------------------------------------------
+
+    def on_candidate_contact_details_recorded(
+        self, conn: Connection, e: Envelope, d: dict[str, Any]
+    ) -> None:
+        _upsert(
+            conn,
+            store.people,
+            "candidate_id",
+            str(e.aggregate_id),
+            name=d["name"],
+            email=d["email"],
+            consent_withdrawn=False,
+        )
+
+    def on_round_opened(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        conn.execute(store.rounds.insert().values(round_id=str(e.aggregate_id), name=d["name"]))
+
+    def on_candidacy_shared(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        conn.execute(
+            store.candidacies.insert().values(
+                candidacy_id=str(e.aggregate_id), candidate_id=d["candidate_id"]
+            )
+        )
+
+    def on_career_lis1_started(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        conn.execute(
+            store.careers.insert().values(
+                career_id=str(e.aggregate_id), candidate_id=d["candidate_id"]
+            )
+        )
+
+    def on_career_lis3_started(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        conn.execute(
+            update(store.careers)
+            .where(store.careers.c.career_id == str(e.aggregate_id))
+            .values(municipality=d["municipality"])
+        )
+
+    def on_webhook_subscribed(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        conn.execute(
+            store.subscriptions.insert().values(
+                subscription_id=str(e.aggregate_id),
+                organisation=d["organisation"],
+                role=d["role"],
+                municipality=d["municipality"],
+                url=d["url"],
+                event_types=d["event_types"],
+                secret=d["secret"],
+                active=True,
+            )
+        )
+
+    def on_webhook_unsubscribed(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        conn.execute(
+            update(store.subscriptions)
+            .where(store.subscriptions.c.subscription_id == str(e.aggregate_id))
+            .values(active=False)
+        )
+
+    # --- step 5: the forum list -----------------------------------------------------------------
+
+    def on_round_list_sent_to_forum(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        name = conn.execute(
+            select(store.rounds.c.name).where(store.rounds.c.round_id == str(e.aggregate_id))
+        ).scalar_one()
+        fields = {"round": name, "count": len(d["candidate_ids"])}
+        for address in self.recipients.municipalities.values():
+            self._email(address, "municipality", None, "forum_list_sent", **fields)
+        self._email(self.recipients.forum, "forum", None, "forum_list_sent", **fields)
+        payload = {"round_id": str(e.aggregate_id), "round_name": name, "count": fields["count"]}
+        self._webhooks(
+            conn,
+            "forum_list_sent",
+            payload,
+            None,
+            roles=("municipality", "forum", "hospital_recruiter"),
+        )
+
+    # --- steps 6 and 7: invitations and offers --------------------------------------------------
+
+    def on_candidacy_invitation_sent(
+        self, conn: Connection, e: Envelope, d: dict[str, Any]
+    ) -> None:
+        candidate = self._candidate(conn, str(e.aggregate_id))
+        if candidate is None:
+            return
+        municipality = self.recipients.names.get(d["municipality"], d["municipality"])
+        if candidate.email:
+            times = ", ".join(t[:16].replace("T", " ") for t in d["proposed_times"])
+            self._email(
+                candidate.email,
+                "candidate",
+                candidate.candidate_id,
+                "invitation",
+                name=candidate.name,
+                municipality=municipality,
+                kind=KIND_NB.get(d["kind"], d["kind"]),
+                times=times,
+            )
+        payload = {"candidate_id": candidate.candidate_id, **d}
+        self._webhooks(
+            conn,
+            "invitation_sent",
+            payload,
+            candidate.candidate_id,
+            roles=("forum",),
+            municipality=d["municipality"],
+        )
+
+    def on_candidacy_lis3_offered(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        conn.execute(
+            store.offers.insert().values(
+                offer_id=d["offer_id"],
+                candidacy_id=str(e.aggregate_id),
+                municipality=d["municipality"],
+            )
+        )
+        candidate = self._candidate(conn, str(e.aggregate_id))
+        if candidate is None:
+            return
+        if candidate.email:
+            self._email(
+                candidate.email,
+                "candidate",
+                candidate.candidate_id,
+                "lis3_offer",
+                name=candidate.name,
+                start=d["start_date"],
+                expires=d["expires_on"],
+                municipality=self.recipients.names.get(d["municipality"], d["municipality"]),
+            )
+        payload = {"candidate_id": candidate.candidate_id, **d}
+        self._webhooks(
+            conn,
+            "lis3_offered",
+            payload,
+            candidate.candidate_id,
+            roles=("forum",),
+            municipality=d["municipality"],
+        )
+
+    def on_candidacy_lis3_offer_accepted(
+        self, conn: Connection, e: Envelope, d: dict[str, Any]
+    ) -> None:
+        candidate = self._candidate(conn, str(e.aggregate_id))
+        if candidate is None:
+            return
+        cid, winner = candidate.candidate_id, d["municipality"]
+        closed = [
+            self.recipients.names.get(m, m) for m in self._offer_owners(conn, d["closed_offers"])
+        ]
+        self._email(
+            self.recipients.forum,
+            "forum",
+            None,
+            "offer_accepted",
+            municipality=self.recipients.names.get(winner, winner),
+            closed=", ".join(closed) or "ingen",
+        )
+        full = {
+            "candidate_id": cid,
+            "offer_id": d["offer_id"],
+            "municipality": winner,
+            "outcome": "accepted",
+        }
+        self._webhooks(
+            conn, "lis3_offer_accepted", full, cid, roles=("forum", "hospital_recruiter")
+        )
+        self._webhooks(conn, "lis3_offer_accepted", full, cid, roles=(), municipality=winner)
+        for offer_id, owner in zip(
+            d["closed_offers"], self._offer_owners(conn, d["closed_offers"]), strict=True
+        ):
+            elsewhere = {"candidate_id": cid, "offer_id": offer_id, "outcome": "accepted_elsewhere"}
+            self._webhooks(
+                conn, "lis3_offer_accepted", elsewhere, cid, roles=(), municipality=owner
+            )
+
+    def on_candidate_consent_withdrawn(
+        self, conn: Connection, e: Envelope, d: dict[str, Any]
+    ) -> None:
+        cid = str(e.aggregate_id)
+        conn.execute(
+            update(store.people)
+            .where(store.people.c.candidate_id == cid)
+            .values(consent_withdrawn=True)
+        )
+        # Nothing more about this candidate reaches a municipality: pending messages are cancelled.
+        conn.execute(
+            update(store.deliveries)
+            .where(
+                store.deliveries.c.candidate_id == cid,
+                store.deliveries.c.audience != "candidate",
+                store.deliveries.c.status == "pending",
+            )
+            .values(status="cancelled")
+        )
+        shared = conn.execute(
+            select(store.candidacies.c.candidacy_id).where(store.candidacies.c.candidate_id == cid)
+        ).first()
+        if shared is not None:
+            self._webhooks(
+                conn,
+                "consent_withdrawn",
+                {"candidate_id": cid},
+                None,
+                roles=("municipality", "forum"),
+            )
+
+    # --- retention ------------------------------------------------------------------------------
+
+    def on_career_specialist_approved(
+        self, conn: Connection, e: Envelope, d: dict[str, Any]
+    ) -> None:
+        career = conn.execute(
+            select(store.careers).where(store.careers.c.career_id == str(e.aggregate_id))
+        ).one()
+        due = datetime.fromisoformat(d["recertification_due"]).date()
+        when = datetime.combine(due - RECERTIFICATION_NOTICE, time(8, 0), tzinfo=UTC)
+        person = conn.execute(
+            select(store.people).where(store.people.c.candidate_id == career.candidate_id)
+        ).first()
+        if person is not None and person.email:
+            self._email(
+                person.email,
+                "candidate",
+                career.candidate_id,
+                "recertification_due",
+                not_before=when,
+                name=person.name,
+                due=due.isoformat(),
+            )
+        municipality = career.municipality
+        if municipality in self.recipients.municipalities:
+            self._email(
+                self.recipients.municipalities[municipality],
+                "municipality",
+                None,
+                "recertification_due_municipality",
+                not_before=when,
+                due=due.isoformat(),
+                municipality=self.recipients.names.get(municipality, municipality),
+            )
+            self._webhooks(
+                conn,
+                "recertification_due",
+                {"due": due.isoformat()},
+                None,
+                roles=(),
+                municipality=municipality,
+                not_before=when,
+            )
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _candidate(self, conn: Connection, candidacy_id: str) -> Any:
+        """The shared candidate behind a candidacy, unless they withdrew consent."""
+        query = (
+            select(store.people)
+            .join(
+                store.candidacies, store.candidacies.c.candidate_id == store.people.c.candidate_id
+            )
+            .where(store.candidacies.c.candidacy_id == candidacy_id)
+        )
+        person = conn.execute(query).first()
+        return None if person is None or person.consent_withdrawn else person
+
+    def _offer_owners(self, conn: Connection, offer_ids: list[str]) -> list[str]:
+        owners = dict(
+            conn.execute(
+                select(store.offers.c.offer_id, store.offers.c.municipality).where(
+                    store.offers.c.offer_id.in_(offer_ids)
+                )
+            ).all()
+        )
+        return [owners[o] for o in offer_ids]
+
+    def _email(
+        self,
+        address: str,
+        audience: str,
+        candidate_id: str | None,
+        template: str,
+        not_before: datetime | None = None,
+        **fields: object,
+    ) -> None:
+        message = render(template, "nb", **fields)
+        self.effects.append(
+            Effect(
+                "email",
+                address,
+                audience,
+                candidate_id,
+                message.subject,
+                message.text,
+                message.html,
+                not_before=not_before,
+            )
+        )
+
+    def _webhooks(
+        self,
+        conn: Connection,
+        event_type: str,
+        payload: dict[str, Any],
+        candidate_id: str | None,
+        roles: tuple[str, ...],
+        municipality: str | None = None,
+        not_before: datetime | None = None,
+    ) -> None:
+        subs = conn.execute(
+            select(store.subscriptions).where(store.subscriptions.c.active.is_(True))
+        ).all()
+        for sub in subs:
+            if event_type not in sub.event_types:
+                continue
+            if not (
+                sub.role in roles or (municipality is not None and sub.municipality == municipality)
+            ):
+                continue
+            audience = "municipality" if sub.role == "municipality" else sub.role.split("_")[0]
+            body = {"type": event_type, "data": payload}
+            self.effects.append(
+                Effect(
+                    "webhook",
+                    sub.url,
+                    audience,
+                    candidate_id,
+                    payload=body,
+                    subscription_id=sub.subscription_id,
+                    not_before=not_before,
+                )
+            )
+
+
+def _upsert(conn: Connection, table: Any, key: str, key_value: str, **values: Any) -> None:
+    column = table.c[key]
+    if conn.execute(select(column).where(column == key_value)).first() is None:
+        conn.execute(table.insert().values({key: key_value, **values}))
+    else:
+        conn.execute(update(table).where(column == key_value).values(**values))

@@ -1,0 +1,78 @@
+"""Sending: e-mail through SMTP and webhooks over HTTP. Each send carries its idempotency key."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+import aiosmtplib
+import httpx
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from helgeland_notifications import store
+from helgeland_notifications.settings import NotifySettings
+from helgeland_notifications.signing import headers
+
+
+class DeliveryFailed(Exception):
+    """The recipient did not take the message; it will be retried."""
+
+
+class Senders:
+    def __init__(self, settings: NotifySettings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def send(self, row: Any, now: datetime) -> None:
+        if row.channel == "email":
+            await self._email(row)
+        else:
+            await self._webhook(row, now)
+
+    async def _email(self, row: Any) -> None:
+        message = EmailMessage()
+        message["From"] = self.settings.mail_from
+        message["To"] = row.recipient
+        message["Subject"] = row.subject
+        message["Message-ID"] = f"<{row.key}@helgelandslegen.notifications>"
+        message["X-Idempotency-Key"] = row.key
+        message.set_content(row.body_text)
+        message.add_alternative(row.body_html, subtype="html")
+        password = self.settings.smtp_password
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.settings.smtp_host,
+                port=self.settings.smtp_port,
+                start_tls=self.settings.smtp_starttls,
+                username=self.settings.smtp_username,
+                password=password.get_secret_value() if password else None,
+                timeout=30,
+            )
+        except (aiosmtplib.SMTPException, OSError) as error:
+            raise DeliveryFailed(f"SMTP: {error}") from error
+
+    async def _webhook(self, row: Any, now: datetime) -> None:
+        with self.engine.connect() as conn:
+            sub = conn.execute(
+                select(store.subscriptions).where(
+                    store.subscriptions.c.subscription_id == row.subscription_id
+                )
+            ).one()
+        body = json.dumps(
+            {**row.payload, "timestamp": row.created_at.isoformat()}, separators=(",", ":")
+        ).encode()
+        signed = headers(sub.secret, row.key, int(now.timestamp()), body)
+        try:
+            response = await self.http.post(row.recipient, content=body, headers=signed)
+        except httpx.HTTPError as error:
+            raise DeliveryFailed(f"HTTP: {error}") from error
+        if not response.is_success:
+            raise DeliveryFailed(f"HTTP {response.status_code}")

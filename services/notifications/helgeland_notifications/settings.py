@@ -1,0 +1,41 @@
+"""The notifications service's settings (`HELGELAND_*`, shared names with the pipeline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NotifySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HELGELAND_", extra="ignore")
+
+    database_url: str = "sqlite:///data/helgeland.sqlite"
+    database_schema: str | None = None
+    data_dir: Path = Path("data")
+    demo: bool = False
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "Helgelandslegen <varsel@helgelandslegen.example>"
+    recipients_file: Path | None = Field(
+        default=None, description="JSON: forum and municipality e-mail addresses"
+    )
+
+    start_quiet: bool = Field(
+        default=True, description="on first start, send nothing about events already in the log"
+    )
+    page_size: int = 200
+    poll_seconds: float = 0.5
+    webhook_timeout_seconds: float = 10.0
+    # Standard Webhooks' suggested schedule: about 27 hours over 8 attempts.
+    retry_schedule_seconds: list[float] = [5, 300, 1800, 7200, 18000, 36000, 36000]
+    retry_jitter: float = 0.2
+
+    @property
+    def demo_mail_dir(self) -> Path:
+        return self.data_dir / "mail"

@@ -1,0 +1,199 @@
+"""The worker: derive messages from the log exactly once, then deliver them at least once.
+
+Deriving: a page of events, its deliveries and the new position are one transaction.
+Delivering: due deliveries are sent; a failure is retried with exponential backoff and jitter
+over about a day, then dead-lettered (visible and redeliverable through the API).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from helgeland_contracts.log import LogReader
+from sqlalchemy import Engine, create_engine, event, select, update
+
+from helgeland_notifications import store
+from helgeland_notifications.messages import Deriver, Recipients
+from helgeland_notifications.senders import DeliveryFailed, Senders
+from helgeland_notifications.settings import NotifySettings
+
+NAME = "notifications"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_engine(url: str, schema: str | None) -> Engine:
+    if url.startswith(("postgresql:", "postgres:")):
+        args = {"options": f"-c search_path={schema}"} if schema else {}
+        return create_engine("postgresql+psycopg://" + url.split("://", 1)[1], connect_args=args)
+    engine = create_engine(
+        "sqlite+pysqlite:///" + url.removeprefix("sqlite:///"), connect_args={"timeout": 30}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _wal(dbapi_connection: Any, _: object) -> None:
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    return engine
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: NotifySettings,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+        self.reader = LogReader(settings.database_url, settings.database_schema)
+        self.engine = make_engine(settings.database_url, settings.database_schema)
+        self.deriver = Deriver(Recipients.load(settings.recipients_file))
+        self.senders = Senders(settings, self.engine)
+        store.metadata.create_all(self.engine)
+        self._start_tracking()
+
+    def _start_tracking(self) -> None:
+        with self.engine.begin() as conn:
+            found = conn.execute(select(store.tracking).where(store.tracking.c.name == NAME))
+            if found.first() is not None:
+                return
+            quiet = self.reader.recorder.max_notification_id() or 0
+            conn.execute(
+                store.tracking.insert().values(
+                    name=NAME, position=0, quiet_until=quiet if self.settings.start_quiet else 0
+                )
+            )
+
+    async def close(self) -> None:
+        await self.senders.close()
+        self.reader.close()
+        self.engine.dispose()
+
+    # --- deriving -----------------------------------------------------------------------------
+
+    def derive_page(self) -> int:
+        """Turn the next page of events into deliveries; return how many events were read."""
+        with self.engine.begin() as conn:
+            position, quiet_until = conn.execute(
+                select(store.tracking.c.position, store.tracking.c.quiet_until).where(
+                    store.tracking.c.name == NAME
+                )
+            ).one()
+            envelopes, last = self.reader.read(position, self.settings.page_size)
+            if last == position:
+                return 0
+            now = self.clock()
+            for envelope in envelopes:
+                effects = self.deriver.derive(conn, envelope)
+                if envelope.position <= quiet_until:
+                    continue
+                for effect in effects:
+                    conn.execute(
+                        store.deliveries.insert().values(
+                            key=effect.key(envelope.position),
+                            position=envelope.position,
+                            channel=effect.channel,
+                            recipient=effect.recipient,
+                            candidate_id=effect.candidate_id,
+                            audience=effect.audience,
+                            subject=effect.subject,
+                            body_text=effect.body_text,
+                            body_html=effect.body_html,
+                            payload=effect.payload,
+                            subscription_id=effect.subscription_id,
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=effect.not_before or now,
+                            created_at=now,
+                        )
+                    )
+            moved = conn.execute(
+                update(store.tracking)
+                .where(store.tracking.c.name == NAME, store.tracking.c.position == position)
+                .values(position=last)
+            )
+            if moved.rowcount != 1:
+                msg = "another worker moved the position first"
+                raise RuntimeError(msg)
+        return int(last - position)
+
+    def derive_all(self) -> None:
+        while self.derive_page():
+            pass
+
+    # --- delivering ---------------------------------------------------------------------------
+
+    async def deliver_due(self, limit: int = 50) -> int:
+        """Send what is due; return how many were attempted."""
+        now = self.clock()
+        with self.engine.connect() as conn:
+            due = conn.execute(
+                select(store.deliveries)
+                .where(
+                    store.deliveries.c.status == "pending",
+                    store.deliveries.c.next_attempt_at <= now,
+                )
+                .order_by(store.deliveries.c.position, store.deliveries.c.key)
+                .limit(limit)
+            ).all()
+        for row in due:
+            try:
+                await self.senders.send(row, now)
+            except DeliveryFailed as error:
+                self._failed(row, str(error), now)
+            else:
+                self._set(
+                    row.key,
+                    status="delivered",
+                    delivered_at=now,
+                    attempts=row.attempts + 1,
+                    last_error=None,
+                )
+        return len(due)
+
+    def _failed(self, row: Any, error: str, now: datetime) -> None:
+        attempts = row.attempts + 1
+        schedule = self.settings.retry_schedule_seconds
+        if attempts > len(schedule):
+            self._set(row.key, status="dead", attempts=attempts, last_error=error)
+            return
+        jitter = 1 + self.rng.uniform(-self.settings.retry_jitter, self.settings.retry_jitter)
+        wait = timedelta(seconds=schedule[attempts - 1] * jitter)
+        self._set(row.key, attempts=attempts, last_error=error, next_attempt_at=now + wait)
+
+    def _set(self, key: str, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(store.deliveries).where(store.deliveries.c.key == key).values(**values)
+            )
+
+    def redeliver(self, key: str) -> bool:
+        """Put a dead-lettered delivery back in the queue."""
+        with self.engine.begin() as conn:
+            moved = conn.execute(
+                update(store.deliveries)
+                .where(store.deliveries.c.key == key, store.deliveries.c.status == "dead")
+                .values(status="pending", attempts=0, next_attempt_at=self.clock())
+            )
+        return moved.rowcount == 1
+
+    # --- running ------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, until_idle: bool = False) -> None:
+        while not stop.is_set():
+            derived = await asyncio.to_thread(self.derive_page)
+            sent = await self.deliver_due()
+            if until_idle and not derived and not sent:
+                return
+            if not derived and not sent:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
