@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from helgeland_pipeline.application import PipelineApplication
+from helgeland_pipeline.application import PipelineApplication, Saved
 from helgeland_pipeline.domain.candidates import CareerPreference, LocalConnection
 from helgeland_pipeline.domain.common import Actor, Role, Stamp
-from helgeland_pipeline.domain.rounds import RoundStatus
+from helgeland_pipeline.domain.forum import Lis3Terms, PayModel
+from helgeland_pipeline.domain.rounds import Lis1Round, RoundStatus
 
 RECRUITER = Actor("recruiter-1", "Helgelandssykehuset HF", Role.HOSPITAL_RECRUITER)
 NOW = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
@@ -96,3 +97,94 @@ def uuid_hex() -> str:
 
 def in_days(days: int) -> date:
     return (NOW + timedelta(days=days)).date()
+
+
+# --- the municipal side: the forum list, invitations and coupled LIS3 offers ------------------
+
+FORUM = Actor("forum-1", "Helgelandslegen kommuneoverlegeforum", Role.FORUM)
+RANA, VEFSN = "1833", "1824"
+# Written at every interview of `forum_list`; it must never reach a municipality or the forum.
+INTERVIEW_NOTES = "Fortrolig intervjunotat: vurderer sykehusspesialitet"
+
+
+def municipal(number: str) -> Actor:
+    """A municipality's chief physician, acting for that municipality only."""
+    return Actor(f"kommuneoverlege-{number}", f"Kommune {number}", Role.MUNICIPALITY, number)
+
+
+def lis3_terms(
+    training_share: int = 20,
+    pay_model: PayModel = PayModel.FIXED_SALARY,
+    list_length: int = 700,
+    out_of_hours_share: int = 15,
+    supervisor: str | None = "Fastlege Veileder",
+) -> Lis3Terms:
+    return Lis3Terms(
+        supervisor, "ALIS Helgeland", pay_model, list_length, out_of_hours_share, training_share
+    )
+
+
+@dataclass
+class ForumList:
+    """A round with a final list, walked there with the application's commands."""
+
+    round_id: UUID
+    shared: list[UUID]  # accepted LIS1, prefer general practice or undecided, consenting
+    hospital_preference: UUID  # accepted LIS1, prefers hospital: never shared
+    no_consent: UUID  # accepted LIS1, prefers general practice, did not consent: never shared
+    declined: UUID  # declined LIS1: never shared
+    lis1_ends_on: date
+    last: Saved
+
+    @property
+    def not_shared(self) -> list[UUID]:
+        return [self.hospital_preference, self.no_consent, self.declined]
+
+    @property
+    def lis3_start(self) -> date:
+        """The first day a coupled LIS3 post may start."""
+        return self.lis1_ends_on + timedelta(days=1)
+
+
+def forum_list(app: PipelineApplication, shared: int = 2, send: bool = True) -> ForumList:
+    """A final list with `shared` eligible doctors (general practice and undecided, by turns)
+    and three who must never be shared; sent to the forum unless `send` is false."""
+    now = app.clock()
+    round_id = app.open_round(
+        RECRUITER,
+        "LIS1 vår 2027",
+        {"rana": shared + 3},
+        0,
+        (now + timedelta(days=30)).date(),
+        None,
+        (now + timedelta(days=60)).date(),
+    ).id
+    preferences = [CareerPreference.GENERAL_PRACTICE, CareerPreference.UNDECIDED]
+    people: list[tuple[CareerPreference, bool]] = [
+        (preferences[i % 2], True) for i in range(shared)
+    ]
+    people += [(CareerPreference.HOSPITAL, True), (CareerPreference.GENERAL_PRACTICE, False)]
+    people += [(CareerPreference.GENERAL_PRACTICE, True)]  # declines LIS1
+    ids: list[UUID] = []
+    for i, (preference, consent) in enumerate(people):
+        cid = app.register_candidate(RECRUITER, f"Lege {i} {uuid_hex()}", f"{uuid_hex()}@ex.no").id
+        app.submit_lis1_application(
+            RECRUITER, cid, round_id, preference, [LocalConnection.GREW_UP], consent
+        )
+        app.record_lis1_interview(RECRUITER, cid, "Overlege Test", 5, INTERVIEW_NOTES)
+        ids.append(cid)
+    app.advance_round(RECRUITER, round_id, RoundStatus.OFFERING)
+    answer_by = (now + timedelta(days=14)).date()
+    for cid in ids:
+        app.offer_lis1(RECRUITER, cid, "rana", False, answer_by)
+    for cid in ids[:-1]:
+        app.accept_lis1_offer(RECRUITER, cid)
+    app.decline_lis1_offer(RECRUITER, ids[-1])
+    last = app.finalise_round_list(RECRUITER, round_id)
+    if send:
+        last = app.send_list_to_forum(RECRUITER, round_id)
+    lis1_round: object = app.repository.get(round_id)
+    assert isinstance(lis1_round, Lis1Round)
+    ends_on = lis1_round.lis1_ends_on()
+    assert ends_on is not None
+    return ForumList(round_id, ids[:shared], ids[shared], ids[shared + 1], ids[-1], ends_on, last)

@@ -106,7 +106,9 @@ class InvitationOut(BaseModel):
 class OfferOut(BaseModel):
     offer_id: UUID
     candidate_id: UUID
-    municipality: str
+    municipality: str | None = Field(
+        description="Hidden from other municipalities once the offer was accepted"
+    )
     start_date: date
     expires_on: date
     state: OfferState
@@ -126,7 +128,7 @@ class MunicipalityActivity(BaseModel):
     name: str
     invitations: int
     open_offers: int
-    recruited: int
+    recruited: int | None = Field(description="Shown to the forum and the municipality itself")
 
 
 class Board(BaseModel):

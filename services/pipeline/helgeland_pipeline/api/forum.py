@@ -33,7 +33,7 @@ from helgeland_pipeline.api.deps import (
     committed,
 )
 from helgeland_pipeline.app_base import NotFound, Saved
-from helgeland_pipeline.domain.common import Actor, Role
+from helgeland_pipeline.domain.common import Actor, Role, programme_day
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind, Lis3Terms, PayModel
 from helgeland_pipeline.projections.forum_queries import Viewer
 
@@ -209,7 +209,7 @@ def answer_offer(
 @router.get("/forum/board")
 async def board(actor: MunicipalActor, services: ServicesDep) -> Board:
     """Every municipality's moves; terms only for the forum and the offering municipality."""
-    today = services.services.app.clock().date()
+    today = programme_day(services.services.app.clock())
     return await services.forum.board(_viewer(actor), today)
 
 
@@ -226,7 +226,7 @@ async def municipality_offers(
     number: str, actor: MunicipalActor, services: ServicesDep
 ) -> list[OfferOut]:
     _own(actor, number)
-    today = services.services.app.clock().date()
+    today = programme_day(services.services.app.clock())
     return await services.forum.offers(_viewer(actor), today, number)
 
 

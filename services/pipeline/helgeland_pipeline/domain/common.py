@@ -11,6 +11,11 @@ from zoneinfo import ZoneInfo
 PROGRAMME_TIME_ZONE = ZoneInfo("Europe/Oslo")
 
 
+def programme_day(moment: datetime) -> date:
+    """The Norwegian calendar day of a moment: deadlines and expiry are judged by it."""
+    return moment.astimezone(PROGRAMME_TIME_ZONE).date()
+
+
 class DomainError(Exception):
     """Base of every error the domain raises."""
 
@@ -65,11 +70,11 @@ class Stamp:
     @property
     def day(self) -> date:
         """The Norwegian calendar day on which it happened, whatever zone the time was given in."""
-        return self.occurred_at.astimezone(PROGRAMME_TIME_ZONE).date()
+        return programme_day(self.occurred_at)
 
     @property
     def recorded_day(self) -> date:
-        return self.recorded_at.astimezone(PROGRAMME_TIME_ZONE).date()
+        return programme_day(self.recorded_at)
 
 
 def require(condition: bool, message: str) -> None:

@@ -253,7 +253,8 @@ class ForumCandidacy(Aggregate):
         self._check_open()
         offer = self._offer(offer_id, acting_for)
         require(offer.is_open_on(stamp.day), f"the offer is not open ({offer.state})")
-        others = sorted(i for i, o in self.offers.items() if i != offer_id and o.state == "open")
+        today = stamp.day
+        others = sorted(i for i, o in self.offers.items() if i != offer_id and o.is_open_on(today))
         self._lis3_offer_accepted(
             offer_id=offer_id, municipality=offer.municipality, closed_offers=others, stamp=stamp
         )

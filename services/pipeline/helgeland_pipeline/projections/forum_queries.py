@@ -112,7 +112,9 @@ class ForumQueries:
                 name=name,
                 invitations=sum(i.municipality == number for i in all_invitations),
                 open_offers=sum(o.municipality == number and o.state == "open" for o in all_offers),
-                recruited=sum(r.recruited_by == number for r in recruited),
+                recruited=sum(r.recruited_by == number for r in recruited)
+                if viewer.sees_terms_of(number)
+                else None,
             )
             for number, name in sorted(self.names.items())
         ]
@@ -139,4 +141,8 @@ def _offer(row: Any, viewer: Viewer, today: date) -> OfferOut:
         data["state"] = "expired"
     if not viewer.sees_terms_of(data["municipality"]):
         data["terms"] = None
+        if data["state"] == "accepted":
+            # Another municipality sees that the candidate went elsewhere, never where.
+            data["state"] = "accepted_elsewhere"
+            data["municipality"] = None
     return OfferOut.model_validate(data)

@@ -1,0 +1,644 @@
+"""Every endpoint × every role: who may call it (else 403, with nothing written), and what each
+role's answers must never contain.
+
+The table has one row per route of the app; a route added without a row fails the test. Each
+command gets a fresh target prepared through the application, so that an allowed role meets a
+command that can succeed and a refused role is refused for who it is, not for the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI
+from helgeland_pipeline.application import PipelineApplication
+from helgeland_pipeline.domain.candidates import CareerPreference
+from helgeland_pipeline.domain.common import Role
+from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind
+from helgeland_pipeline.domain.rounds import RoundStatus
+from starlette.routing import BaseRoute, Route
+
+from tests.e2e.api import PROBLEM, Api
+from tests.factories import FORUM as FORUM_ACTOR
+from tests.factories import (
+    INTERVIEW_NOTES,
+    RANA,
+    RECRUITER,
+    VEFSN,
+    ForumList,
+    forum_list,
+    lis3_terms,
+    municipal,
+)
+
+OWN, OTHER = RANA, VEFSN  # the rows act on Rana's invitations, offers and pages
+RANA_SUPERVISOR, VEFSN_SUPERVISOR = "Veileder Rana-Fastlegen", "Veileder Vefsn-Fastlegen"
+
+HOSPITAL = "hospital_recruiter"
+MUNICIPALITY_OWN = "municipality_own"
+MUNICIPALITY_OTHER = "municipality_other"
+FORUM = "forum"
+EVALUATOR = "evaluator"
+ADMIN = "admin"
+ROLES: dict[str, tuple[Role, str | None, str]] = {  # role, municipality, organisation
+    HOSPITAL: (Role.HOSPITAL_RECRUITER, None, RECRUITER.organisation),
+    MUNICIPALITY_OWN: (Role.MUNICIPALITY, OWN, municipal(OWN).organisation),
+    MUNICIPALITY_OTHER: (Role.MUNICIPALITY, OTHER, municipal(OTHER).organisation),
+    FORUM: (Role.FORUM, None, FORUM_ACTOR.organisation),
+    EVALUATOR: (Role.EVALUATOR, None, "Nasjonalt senter for distriktsmedisin"),
+    ADMIN: (Role.ADMIN, None, "Helgelandssykehuset HF IT"),
+}
+EVERYONE = frozenset(ROLES)
+RECRUITERS = frozenset({HOSPITAL, ADMIN})
+MUNICIPAL = frozenset({MUNICIPALITY_OWN, MUNICIPALITY_OTHER, FORUM, ADMIN})
+OWN_MUNICIPALITY = frozenset({MUNICIPALITY_OWN, FORUM, ADMIN})
+CONSENT_KEEPERS = frozenset({HOSPITAL, FORUM, ADMIN})
+CAREER = frozenset({HOSPITAL, MUNICIPALITY_OWN, FORUM, ADMIN})
+EVALUATORS = frozenset({EVALUATOR, ADMIN})
+SUBSCRIBERS = frozenset({HOSPITAL, MUNICIPALITY_OWN, MUNICIPALITY_OTHER, FORUM, ADMIN})
+RANA_HOOK = "https://rana-kommune.example/hooks/helgeland"
+# Fresh shared candidates the commands use up: consent, milestones, offers and the three
+# offer actions, each at most once per allowed role and once more for the last refusal.
+SHARED_TARGETS = 26
+
+
+def in_days(days: int) -> date:
+    return datetime.now(UTC).date() + timedelta(days=days)
+
+
+@dataclass
+class Scenario:
+    """Ids that exist: rounds in every state, and a forum list where Rana and Vefsn compete.
+
+    `kari` was recruited by Rana (Vefsn's offer closed as accepted elsewhere); `ola` has open
+    offers and invitations from both. The pools hold fresh targets, one per command tried.
+    """
+
+    app: PipelineApplication
+    fl: ForumList
+    kari: UUID
+    ola: UUID
+    applicants_round: UUID
+    offering_round: UUID
+    interviewed: list[UUID]
+    offered: list[UUID]
+    fresh_shared: list[UUID]
+    hidden: list[str] = field(default_factory=list)  # names and e-mails never to be shared
+
+    # --- fresh targets -------------------------------------------------------------------
+
+    def shared(self) -> UUID:
+        return self.fresh_shared.pop()
+
+    def candidate(self) -> UUID:
+        return self.app.register_candidate(RECRUITER, "Ny Kandidat", "ny@example.no").id
+
+    def applicant(self) -> UUID:
+        cid = self.candidate()
+        self.app.submit_lis1_application(
+            RECRUITER, cid, self.applicants_round, CareerPreference.GENERAL_PRACTICE, [], True
+        )
+        return cid
+
+    def round(self, status: RoundStatus | None = None, final: bool = False) -> UUID:
+        rid = self.app.open_round(RECRUITER, "LIS1 test", {"rana": 1}, 0, in_days(30)).id
+        if status is not None or final:
+            self.app.advance_round(RECRUITER, rid, status or RoundStatus.OFFERING)
+        if final:
+            self.app.finalise_round_list(RECRUITER, rid)
+        return rid
+
+    def invitation(self, answer: InvitationAnswer | None = None) -> str:
+        when = datetime.now(UTC) + timedelta(days=5)
+        _, invitation = self.app.invite(
+            municipal(OWN), self.ola, OWN, InvitationKind.INTERVIEW, [when]
+        )
+        if answer is not None:
+            self.app.answer_invitation(municipal(OWN), self.ola, invitation, answer)
+        return invitation
+
+    def rana_offer(self, cid: UUID) -> str:
+        return offer(self.app, self.fl, cid, OWN)
+
+    def rana_subscription(self) -> UUID:
+        saved, _ = self.app.subscribe_webhook(municipal(OWN), RANA_HOOK, ["lis3_offered"])
+        return saved.id
+
+    def recruited_by_rana_in_lis1(self) -> UUID:
+        cid = self.shared()
+        self.app.accept_lis3_offer(municipal(OWN), cid, self.rana_offer(cid))
+        self.app.start_lis1(RECRUITER, cid)
+        return cid
+
+
+def offer(app: PipelineApplication, fl: ForumList, cid: UUID, number: str) -> str:
+    supervisor = RANA_SUPERVISOR if number == RANA else VEFSN_SUPERVISOR
+    terms = lis3_terms(supervisor=supervisor)
+    _, offer_id = app.offer_lis3(municipal(number), cid, number, fl.lis3_start, terms, in_days(30))
+    return offer_id
+
+
+def prepare(api: Api, fresh: int) -> Scenario:
+    app = api.services.services.app
+    fl = forum_list(app, shared=2 + fresh)
+    kari, ola, *pool = fl.shared
+    kari_rana = offer(app, fl, kari, RANA)
+    offer(app, fl, kari, VEFSN)
+    app.accept_lis3_offer(municipal(RANA), kari, kari_rana)
+    app.subscribe_webhook(municipal(RANA), RANA_HOOK, ["lis3_offer_accepted"])
+    for number in (RANA, VEFSN):
+        offer(app, fl, ola, number)
+        app.invite(municipal(number), ola, number, InvitationKind.TOUR, [datetime.now(UTC)])
+
+    applicants_round = app.open_round(RECRUITER, "LIS1 åpen", {"rana": 9}, 2, in_days(30)).id
+    offering_round = app.open_round(
+        RECRUITER, "LIS1 tilbud", {"rana": 3 * len(ROLES)}, 0, in_days(30)
+    ).id
+    waiting: list[UUID] = []
+    for _ in range(3 * len(ROLES)):
+        cid = app.register_candidate(RECRUITER, "Søker", "soker@example.no").id
+        app.submit_lis1_application(
+            RECRUITER, cid, offering_round, CareerPreference.UNDECIDED, [], True
+        )
+        app.record_lis1_interview(RECRUITER, cid, "Overlege Test", 3, INTERVIEW_NOTES)
+        waiting.append(cid)
+    app.advance_round(RECRUITER, offering_round, RoundStatus.OFFERING)
+    offered = waiting[len(ROLES) :]
+    for cid in offered:
+        last = app.offer_lis1(RECRUITER, cid, "rana", False, in_days(14))
+    api.services.services.wait_for(last)
+    return Scenario(
+        app, fl, kari, ola, applicants_round, offering_round, waiting[: len(ROLES)], offered, pool
+    )
+
+
+# --- the table ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    body: dict[str, Any] | None = None
+
+
+Build = Callable[[Scenario, str], Call]
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str
+    allowed: frozenset[str]
+    build: Build
+    status: int = 200
+    variants: tuple[str, ...] = ("",)
+    data: bool = True  # False for the API's own description, which names every field
+
+
+def get(path: Callable[[Scenario], str]) -> Build:
+    return lambda s, _: Call(path(s))
+
+
+def post(path: Callable[[Scenario], str], body: dict[str, Any] | None = None) -> Build:
+    return lambda s, _: Call(path(s), body or {})
+
+
+def lis3_offer_body(s: Scenario) -> dict[str, Any]:
+    return {
+        "municipality": OWN,
+        "start_date": s.fl.lis3_start.isoformat(),
+        "expires_on": in_days(30).isoformat(),
+        "terms": {**lis3_terms(supervisor=RANA_SUPERVISOR).as_dict()},
+    }
+
+
+def invitation_body() -> dict[str, Any]:
+    when = (datetime.now(UTC) + timedelta(days=4)).replace(microsecond=0).isoformat()
+    return {"municipality": OWN, "kind": "tour", "proposed_times": [when]}
+
+
+def answer(s: Scenario, _: str) -> Call:
+    invitation = s.invitation()
+    return Call(
+        f"/forum/candidates/{s.ola}/invitations/{invitation}/answer", {"answer": "accepted"}
+    )
+
+
+def held(s: Scenario, _: str) -> Call:
+    invitation = s.invitation(InvitationAnswer.ACCEPTED)
+    return Call(f"/forum/candidates/{s.ola}/invitations/{invitation}/held", {})
+
+
+def offer_action(s: Scenario, action: str) -> Call:
+    cid = s.shared()
+    return Call(f"/forum/candidates/{cid}/offers/{s.rana_offer(cid)}/{action}", {})
+
+
+def offered_lis1(s: Scenario, action: str) -> Call:
+    return Call(f"/candidates/{s.offered.pop()}/offer/{action}", {})
+
+
+TABLE = [
+    # public
+    Row("GET", "/health", EVERYONE, get(lambda s: "/health")),
+    Row("GET", "/openapi.json", EVERYONE, get(lambda s: "/openapi.json"), data=False),
+    Row("GET", "/docs", EVERYONE, get(lambda s: "/docs"), data=False),
+    Row(
+        "GET", "/docs/oauth2-redirect", EVERYONE, get(lambda s: "/docs/oauth2-redirect"), data=False
+    ),
+    Row("GET", "/redoc", EVERYONE, get(lambda s: "/redoc"), data=False),
+    # rounds: the hospital's recruiters
+    Row(
+        "POST",
+        "/rounds",
+        RECRUITERS,
+        post(
+            lambda s: "/rounds",
+            {
+                "name": "LIS1 matrise",
+                "positions": {"rana": 2},
+                "coupled_positions": 1,
+                "application_deadline": in_days(30).isoformat(),
+            },
+        ),
+        201,
+    ),
+    Row("GET", "/rounds", RECRUITERS, get(lambda s: "/rounds")),
+    Row("GET", "/rounds/{round_id}", RECRUITERS, get(lambda s: f"/rounds/{s.fl.round_id}")),
+    Row(
+        "POST",
+        "/rounds/{round_id}/advance",
+        RECRUITERS,
+        post(lambda s: f"/rounds/{s.round()}/advance", {"status": "interviewing"}),
+    ),
+    Row(
+        "POST",
+        "/rounds/{round_id}/finalise",
+        RECRUITERS,
+        post(lambda s: f"/rounds/{s.round(RoundStatus.OFFERING)}/finalise"),
+    ),
+    Row(
+        "GET",
+        "/rounds/{round_id}/ranked",
+        RECRUITERS,
+        get(lambda s: f"/rounds/{s.fl.round_id}/ranked"),
+    ),
+    Row(
+        "GET",
+        "/rounds/{round_id}/funnel",
+        RECRUITERS,
+        get(lambda s: f"/rounds/{s.fl.round_id}/funnel"),
+    ),
+    Row(
+        "POST",
+        "/rounds/{round_id}/forum-list",
+        RECRUITERS,
+        post(lambda s: f"/rounds/{s.round(final=True)}/forum-list"),
+        201,
+    ),
+    Row(
+        "GET",
+        "/rounds/{round_id}/coupling",
+        RECRUITERS,
+        get(lambda s: f"/rounds/{s.fl.round_id}/coupling"),
+    ),
+    # candidates, steps 1–4: the hospital's recruiters
+    Row(
+        "POST",
+        "/candidates",
+        RECRUITERS,
+        post(lambda s: "/candidates", {"name": "Matrise Kandidat", "email": "m@example.no"}),
+        201,
+    ),
+    Row("GET", "/candidates", RECRUITERS, get(lambda s: "/candidates")),
+    Row("GET", "/candidates/{candidate_id}", RECRUITERS, get(lambda s: f"/candidates/{s.kari}")),
+    Row(
+        "GET",
+        "/candidates/{candidate_id}/timeline",
+        RECRUITERS,
+        get(lambda s: f"/candidates/{s.kari}/timeline"),
+    ),
+    Row(
+        "PUT",
+        "/candidates/{candidate_id}/contact-details",
+        RECRUITERS,
+        lambda s, _: Call(
+            f"/candidates/{s.candidate()}/contact-details",
+            {"name": "Rettet Navn", "email": "rettet@example.no"},
+        ),
+    ),
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/contacts",
+        RECRUITERS,
+        post(lambda s: f"/candidates/{s.candidate()}/contacts", {"kind": "campus_visit"}),
+    ),
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/application",
+        RECRUITERS,
+        lambda s, _: Call(
+            f"/candidates/{s.candidate()}/application",
+            {
+                "round_id": str(s.applicants_round),
+                "preference": "general_practice",
+                "consent_to_share": True,
+            },
+        ),
+    ),
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/interviews",
+        RECRUITERS,
+        post(
+            lambda s: f"/candidates/{s.applicant()}/interviews",
+            {"interviewer": "Overlege Matrise", "primary_care_interest": 4},
+        ),
+    ),
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/offer",
+        RECRUITERS,
+        post(
+            lambda s: f"/candidates/{s.interviewed.pop()}/offer",
+            {"unit": "rana", "coupled": False, "answer_by": in_days(14).isoformat()},
+        ),
+    ),
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/offer/accept",
+        RECRUITERS,
+        offered_lis1,
+        200,
+        ("accept",),
+    ),
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/offer/decline",
+        RECRUITERS,
+        offered_lis1,
+        200,
+        ("decline",),
+    ),
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/withdraw",
+        RECRUITERS,
+        post(lambda s: f"/candidates/{s.candidate()}/withdraw", {"reason": "matrise"}),
+    ),
+    # consent: the hospital or the forum records its withdrawal
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/consent/withdraw",
+        CONSENT_KEEPERS,
+        post(lambda s: f"/candidates/{s.shared()}/consent/withdraw"),
+    ),
+    # retention milestones: the hospital, the forum, the doctor's own municipality
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/milestones",
+        CAREER,
+        post(
+            lambda s: f"/candidates/{s.recruited_by_rana_in_lis1()}/milestones",
+            {"kind": "lis3_started"},
+        ),
+    ),
+    # the municipal side
+    Row("GET", "/forum/candidates", MUNICIPAL, get(lambda s: "/forum/candidates")),
+    Row(
+        "GET",
+        "/forum/candidates/{candidate_id}",
+        MUNICIPAL,
+        get(lambda s: f"/forum/candidates/{s.kari}"),
+    ),
+    Row("GET", "/forum/board", MUNICIPAL, get(lambda s: "/forum/board")),
+    Row(
+        "POST",
+        "/forum/candidates/{candidate_id}/invitations",
+        OWN_MUNICIPALITY,
+        lambda s, _: Call(f"/forum/candidates/{s.ola}/invitations", invitation_body()),
+        201,
+    ),
+    Row(
+        "POST",
+        "/forum/candidates/{candidate_id}/invitations/{invitation_id}/answer",
+        OWN_MUNICIPALITY,
+        answer,
+    ),
+    Row(
+        "POST",
+        "/forum/candidates/{candidate_id}/invitations/{invitation_id}/held",
+        OWN_MUNICIPALITY,
+        held,
+    ),
+    Row(
+        "POST",
+        "/forum/candidates/{candidate_id}/offers",
+        OWN_MUNICIPALITY,
+        lambda s, _: Call(f"/forum/candidates/{s.shared()}/offers", lis3_offer_body(s)),
+        201,
+    ),
+    Row(
+        "POST",
+        "/forum/candidates/{candidate_id}/offers/{offer_id}/{action}",
+        OWN_MUNICIPALITY,
+        offer_action,
+        200,
+        ("accept", "decline", "withdraw"),
+    ),
+    Row(
+        "GET",
+        "/municipalities/{number}/invitations",
+        OWN_MUNICIPALITY,
+        get(lambda s: f"/municipalities/{OWN}/invitations"),
+    ),
+    Row(
+        "GET",
+        "/municipalities/{number}/offers",
+        OWN_MUNICIPALITY,
+        get(lambda s: f"/municipalities/{OWN}/offers"),
+    ),
+    Row(
+        "GET",
+        "/municipalities/{number}/recruited",
+        OWN_MUNICIPALITY,
+        get(lambda s: f"/municipalities/{OWN}/recruited"),
+    ),
+    # webhooks: every organisation subscribes, lists and unsubscribes for itself only
+    Row(
+        "POST",
+        "/webhooks/subscriptions",
+        SUBSCRIBERS,
+        post(
+            lambda s: "/webhooks/subscriptions",
+            {"url": "https://matrise.example/hook", "event_types": ["forum_list_sent"]},
+        ),
+        201,
+    ),
+    Row("GET", "/webhooks/subscriptions", SUBSCRIBERS, get(lambda s: "/webhooks/subscriptions")),
+    Row(
+        "DELETE",
+        "/webhooks/subscriptions/{subscription_id}",
+        frozenset({MUNICIPALITY_OWN}),
+        lambda s, _: Call(f"/webhooks/subscriptions/{s.rana_subscription()}"),
+    ),
+    # evaluation: NSDM's evaluators
+    Row("GET", "/evaluation/funnel", EVALUATORS, get(lambda s: "/evaluation/funnel")),
+    Row("GET", "/evaluation/retention", EVALUATORS, get(lambda s: "/evaluation/retention")),
+    Row("GET", "/evaluation/cycles", EVALUATORS, get(lambda s: "/evaluation/cycles")),
+    Row("GET", "/evaluation/cohort", EVALUATORS, get(lambda s: "/evaluation/cohort")),
+    Row(
+        "GET",
+        "/evaluation/plots/survival.png",
+        EVALUATORS,
+        get(lambda s: "/evaluation/plots/survival.png"),
+    ),
+    Row(
+        "GET",
+        "/evaluation/plots/funnel.png",
+        EVALUATORS,
+        get(lambda s: "/evaluation/plots/funnel.png"),
+    ),
+]
+
+
+def endpoints(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves, through included routers, without HEAD."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes: Sequence[BaseRoute]) -> None:
+        for route in routes:
+            if isinstance(route, Route):
+                found.update((m, route.path) for m in route.methods or () if m != "HEAD")
+                continue
+            # FastAPI keeps an included router as one route that wraps the original router.
+            inner = getattr(route, "original_router", None)
+            assert inner is not None, f"a kind of route this test does not know: {route!r}"
+            walk(inner.routes)
+
+    walk(app.routes)
+    documented = {
+        (method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops
+    }
+    assert documented <= found, documented - found
+    return found
+
+
+# --- what each role must never receive ---------------------------------------------------
+
+
+def leaks(role: str, s: Scenario, body: Any, text: str) -> list[str]:
+    """What in this answer the role may not see."""
+    found: list[str] = []
+    hospital_only = (INTERVIEW_NOTES, "interview_score", "primary_care_interest")
+    if role in (MUNICIPALITY_OWN, MUNICIPALITY_OTHER, FORUM):
+        found += [f"hospital data {w!r}" for w in hospital_only if w in text]
+        found += [f"unshared candidate {w!r}" for w in s.hidden if w in text]
+    if role != MUNICIPALITY_OWN and RANA_HOOK in text:
+        found.append("Rana's webhook subscription")
+    if role == MUNICIPALITY_OWN:
+        found += [f"Vefsn's terms ({VEFSN_SUPERVISOR})"] if VEFSN_SUPERVISOR in text else []
+    if role == MUNICIPALITY_OTHER:
+        found += [f"Rana's terms ({RANA_SUPERVISOR})"] if RANA_SUPERVISOR in text else []
+    if role in (MUNICIPALITY_OWN, MUNICIPALITY_OTHER):
+        _, mine, _ = ROLES[role]
+        for item in _objects(body):
+            if "terms" in item and item.get("municipality") != mine and item["terms"] is not None:
+                found.append(f"terms of {item.get('municipality')}'s offer")
+            if item.get("recruited_by") not in (None, mine):
+                found.append(f"recruited_by {item['recruited_by']}")
+    if role == HOSPITAL:
+        for word in ("training_share", "pay_model", RANA_SUPERVISOR, VEFSN_SUPERVISOR):
+            found += [f"LIS3 terms {word!r}"] if word in text else []
+    if role == EVALUATOR:
+        found += [f"hospital data {w!r}" for w in hospital_only if w in text]
+        found += [f"personal data {w!r}" for w in s.hidden if w in text]
+        found += [f"personal data {w!r}" for w in ("@ex.no", "@example.no", "Lege ") if w in text]
+    return found
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        return [value, *(o for v in value.values() for o in _objects(v))]
+    if isinstance(value, list):
+        return [o for v in value for o in _objects(v)]
+    return []
+
+
+# --- the test ------------------------------------------------------------------------------
+
+
+async def test_every_endpoint_for_every_role(api: Api) -> None:
+    served = endpoints(api.app)
+    table = {(row.method, row.route) for row in TABLE}
+    assert len(table) == len(TABLE), "a route has two rows"
+    assert served - table == set(), "routes without a row in the access table"
+    assert table - served == set(), "rows for routes the app does not serve"
+
+    s = prepare(api, fresh=SHARED_TARGETS)
+    s.hidden = await hidden_people(api, s)
+    headers = {
+        role: api.auth(r, person=f"matrix-{role}", organisation=o, municipality=m)
+        for role, (r, m, o) in ROLES.items()
+    }
+
+    problems: list[str] = []
+    for row in TABLE:
+        for variant in row.variants:
+            call: Call | None = None
+            for role in ROLES:
+                # A target is used until a role succeeds with it: a refusal leaves it as it was.
+                call = call or row.build(s, variant)
+                before = api.log_position()
+                response = await api.client.request(
+                    row.method, call.path, json=call.body, headers=headers[role]
+                )
+                where = f"{row.method} {call.path} as {role}"
+                if response.is_success:
+                    call = None
+                expected = row.status if role in row.allowed else 403
+                if response.status_code != expected:
+                    problems.append(
+                        f"{where}: {response.status_code}, not {expected}: {response.text[:200]}"
+                    )
+                if role not in row.allowed and api.log_position() != before:
+                    problems.append(f"{where}: refused, yet something was written")
+                if response.status_code == 403 and response.headers["content-type"] != PROBLEM:
+                    problems.append(f"{where}: a 403 that is not a problem document")
+                text = response.content.decode("utf-8", "replace")
+                is_json = "json" in response.headers.get("content-type", "")
+                body = response.json() if is_json else None
+                if row.data:
+                    problems += [f"{where}: {leak}" for leak in leaks(role, s, body, text)]
+    assert problems == [], "\n".join(problems)
+
+    # The forum and Rana do see what the others may not.
+    board = (await api.client.get("/forum/board", headers=headers[FORUM])).text
+    assert RANA_SUPERVISOR in board
+    assert VEFSN_SUPERVISOR in board
+    own = (await api.client.get("/forum/board", headers=headers[MUNICIPALITY_OWN])).text
+    assert RANA_SUPERVISOR in own
+    hooks = (
+        await api.client.get("/webhooks/subscriptions", headers=headers[MUNICIPALITY_OWN])
+    ).text
+    assert RANA_HOOK in hooks
+    timeline = (
+        await api.client.get(f"/candidates/{s.kari}/timeline", headers=headers[HOSPITAL])
+    ).text
+    assert INTERVIEW_NOTES in timeline
+
+
+async def hidden_people(api: Api, s: Scenario) -> list[str]:
+    """Names and e-mails of the candidates who were never shared."""
+    found: list[str] = []
+    for cid in s.fl.not_shared:
+        candidate = await api.services.hospital.candidate(cid)
+        assert candidate is not None
+        assert candidate.name is not None
+        assert candidate.email is not None
+        found += [candidate.name, candidate.email]
+    return found
