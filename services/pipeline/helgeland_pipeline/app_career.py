@@ -27,6 +27,7 @@ class CareerCommands(PipelineBase):
         self, actor: Actor, candidate_id: UUID, occurred_at: datetime | None = None
     ) -> Saved:
         """LIS1 starts (its hospital part) for a candidate who accepted the LIS1 offer."""
+        _check_not_municipal(actor, "the hospital records the start of LIS1")
         candidate = self._get(candidate_id, Candidate, "candidate")
         require(candidate.offer_state == OfferState.ACCEPTED, "LIS1 starts after an accepted offer")
         require(not self._exists(career_id(candidate_id)), "LIS1 has already started")
@@ -55,7 +56,9 @@ class CareerCommands(PipelineBase):
     ) -> Saved:
         """Any other milestone, acted by the hospital, the forum or the doctor's municipality."""
         career = self._career(candidate_id)
-        if career.municipality is not None:
+        if career.municipality is None:
+            _check_not_municipal(actor, "a municipality records milestones from LIS3 on")
+        else:
             _check_acting(actor, career.municipality)
         milestone(career, self._stamp(actor, occurred_at))
         return self._save(career)
@@ -72,6 +75,11 @@ def _check_acting(actor: Actor, municipality: str) -> None:
     if mine is not None and mine != municipality:
         msg = "this doctor works in another municipality"
         raise NotYours(msg)
+
+
+def _check_not_municipal(actor: Actor, why: str) -> None:
+    if acting_for(actor) is not None:
+        raise NotYours(why)
 
 
 def lis1_part_started(part: Lis1Part) -> Milestone:

@@ -10,6 +10,7 @@ from typing import Any
 
 from helgeland_contracts.evaluation_v1 import FunnelStepName
 
+from helgeland_pipeline.domain.common import programme_day
 from helgeland_pipeline.reference import ReferenceData
 
 DAYS_PER_YEAR = 365.25
@@ -117,7 +118,7 @@ def group_of(
         return rounds.get(doctor.round_id or "", "no round")
     if group_by == "year":
         applied = doctor.steps.get("applied")
-        return str(applied.year) if applied else "not applied"
+        return str(programme_day(applied).year) if applied else "not applied"
     if group_by == "municipality":
         return municipality.name if municipality else "no LIS3 municipality"
     if group_by == "centrality_class":
@@ -125,9 +126,9 @@ def group_of(
     if group_by == "population_group":
         return population_group(municipality.population) if municipality else "unknown"
     if group_by == "local_connection":
-        return {True: "local connection", False: "no local connection"}.get(
-            bool(doctor.local_connection), "unknown"
-        )
+        if doctor.local_connection is None:
+            return "unknown"
+        return "local connection" if doctor.local_connection else "no local connection"
     if group_by == "preference":
         return doctor.preference or "unknown"
     msg = f"unknown grouping {group_by!r}"

@@ -10,6 +10,7 @@ from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retenti
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from helgeland_pipeline.domain.common import programme_day
 from helgeland_pipeline.evaluation import figures
 from helgeland_pipeline.evaluation.cohort import (
     Doctor,
@@ -105,7 +106,7 @@ class EvaluationQueries:
                     else None,
                     local_connection=d.local_connection,
                     preference=d.preference,
-                    lis3_started=d.steps["started_lis3"].date(),
+                    lis3_started=programme_day(d.steps["started_lis3"]),
                     municipality_years=round(in_municipality[0], 3) if in_municipality else None,
                     left_municipality=bool(in_municipality and in_municipality[1]),
                     region_years=round(in_region[0], 3) if in_region else None,

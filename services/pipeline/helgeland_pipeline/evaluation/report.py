@@ -9,6 +9,7 @@ from datetime import datetime
 
 from helgeland_contracts.evaluation_v1 import Cycles, Funnel, Retention
 
+from helgeland_pipeline.domain.common import programme_day
 from helgeland_pipeline.evaluation import plots
 
 
@@ -22,7 +23,7 @@ def render(
     """Render the report; every figure is as things stood at `as_of`, known at `known_at`."""
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>Helgelandslegen evaluation as of {as_of.date()}</title>",
+        f"<title>Helgelandslegen evaluation as of {programme_day(as_of)}</title>",
         "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}"
         "th{background:#eef}</style></head><body>",
