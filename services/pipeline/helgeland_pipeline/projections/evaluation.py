@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Connection, Index, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+)
 
+from helgeland_pipeline.projections.sql import insert_row
 from helgeland_pipeline.projections.types import UtcDateTime
 
 metadata = MetaData()
@@ -82,6 +93,9 @@ _MUNICIPALITY_FIELD = {
 }
 
 
+_OWNER = owners.select().where(owners.c.aggregate_id == bindparam("aggregate"))
+
+
 class EvaluationProjection:
     name = "evaluation"
     version = 1
@@ -90,7 +104,7 @@ class EvaluationProjection:
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         kind = type(event).__qualname__
         if kind == "Lis1Round.Opened":
-            conn.execute(rounds.insert().values(round_id=str(event.originator_id), name=event.name))
+            insert_row(conn, rounds, round_id=str(event.originator_id), name=event.name)
             return
         if kind in ("ForumCandidacy.Shared", "Career.Lis1Started"):
             self._remember(conn, event)
@@ -105,10 +119,8 @@ class EvaluationProjection:
         self._insert(conn, event, position, fact, attrs(event), municipality)
 
     def _remember(self, conn: Connection, event: Any) -> None:
-        conn.execute(
-            owners.insert().values(
-                aggregate_id=str(event.originator_id), candidate_id=event.candidate_id
-            )
+        insert_row(
+            conn, owners, aggregate_id=str(event.originator_id), candidate_id=event.candidate_id
         )
 
     def _owner(self, conn: Connection, event: Any) -> str:
@@ -116,7 +128,7 @@ class EvaluationProjection:
         aggregate_id = str(event.originator_id)
         if type(event).__qualname__.startswith("Candidate."):
             return aggregate_id
-        row = conn.execute(owners.select().where(owners.c.aggregate_id == aggregate_id)).one()
+        row = conn.execute(_OWNER, {"aggregate": aggregate_id}).one()
         return str(row.candidate_id)
 
     def _insert(
@@ -128,14 +140,14 @@ class EvaluationProjection:
         attrs: dict[str, Any],
         municipality: str | None,
     ) -> None:
-        conn.execute(
-            facts.insert().values(
-                position=position,
-                candidate_id=self._owner(conn, event),
-                fact=fact,
-                municipality=municipality,
-                occurred_at=event.stamp.occurred_at,
-                recorded_at=event.stamp.recorded_at,
-                attrs=attrs,
-            )
+        insert_row(
+            conn,
+            facts,
+            position=position,
+            candidate_id=self._owner(conn, event),
+            fact=fact,
+            municipality=municipality,
+            occurred_at=event.stamp.occurred_at,
+            recorded_at=event.stamp.recorded_at,
+            attrs=attrs,
         )

@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 
+from helgeland_pipeline.projections.sql import insert_row, update_where
 from helgeland_pipeline.projections.types import UtcDateTime
 
 metadata = MetaData()
@@ -103,72 +104,65 @@ class ForumProjection:
 
 
 def _person(conn: Connection, event: Any, **values: Any) -> None:
-    conn.execute(
-        update(people).where(people.c.candidate_id == str(event.originator_id)).values(**values)
-    )
+    update_where(conn, people, "candidate_id", str(event.originator_id), **values)
 
 
 def _registered(conn: Connection, event: Any, _: int) -> None:
-    conn.execute(people.insert().values(candidate_id=str(event.originator_id), local_connection=[]))
+    insert_row(conn, people, candidate_id=str(event.originator_id), local_connection=[])
 
 
 def _shared(conn: Connection, event: Any, position: int) -> None:
-    conn.execute(
-        shared.insert().values(
-            candidacy_id=str(event.originator_id),
-            candidate_id=event.candidate_id,
-            seq=position,
-            round_id=event.round_id,
-            shared_at=event.stamp.occurred_at,
-            lis1_ends_on=event.lis1_ends_on,
-            consent_withdrawn=False,
-        )
+    insert_row(
+        conn,
+        shared,
+        candidacy_id=str(event.originator_id),
+        candidate_id=event.candidate_id,
+        seq=position,
+        round_id=event.round_id,
+        shared_at=event.stamp.occurred_at,
+        lis1_ends_on=event.lis1_ends_on,
+        consent_withdrawn=False,
     )
 
 
 def _candidacy(conn: Connection, event: Any, **values: Any) -> None:
-    cid = str(event.originator_id)
-    conn.execute(update(shared).where(shared.c.candidacy_id == cid).values(**values))
+    update_where(conn, shared, "candidacy_id", str(event.originator_id), **values)
 
 
 def _invitation(conn: Connection, event: Any, **values: Any) -> None:
-    conn.execute(
-        update(invitations)
-        .where(invitations.c.invitation_id == event.invitation_id)
-        .values(**values)
-    )
+    update_where(conn, invitations, "invitation_id", event.invitation_id, **values)
 
 
 def _offer(conn: Connection, offer_id: str, **values: Any) -> None:
-    conn.execute(update(offers).where(offers.c.offer_id == offer_id).values(**values))
+    update_where(conn, offers, "offer_id", offer_id, **values)
 
 
 def _invitation_sent(conn: Connection, event: Any, _: int) -> None:
-    conn.execute(
-        invitations.insert().values(
-            invitation_id=event.invitation_id,
-            candidacy_id=str(event.originator_id),
-            municipality=event.municipality,
-            kind=event.kind,
-            proposed_times=[t.isoformat() for t in event.proposed_times],
-            state="proposed",
-            sent_at=event.stamp.occurred_at,
-        )
+    insert_row(
+        conn,
+        invitations,
+        invitation_id=event.invitation_id,
+        candidacy_id=str(event.originator_id),
+        municipality=event.municipality,
+        kind=event.kind,
+        proposed_times=[t.isoformat() for t in event.proposed_times],
+        state="proposed",
+        sent_at=event.stamp.occurred_at,
     )
 
 
 def _lis3_offered(conn: Connection, event: Any, _: int) -> None:
-    conn.execute(
-        offers.insert().values(
-            offer_id=event.offer_id,
-            candidacy_id=str(event.originator_id),
-            municipality=event.municipality,
-            start_date=event.start_date,
-            terms=dict(event.terms),
-            expires_on=event.expires_on,
-            state="open",
-            offered_at=event.stamp.occurred_at,
-        )
+    insert_row(
+        conn,
+        offers,
+        offer_id=event.offer_id,
+        candidacy_id=str(event.originator_id),
+        municipality=event.municipality,
+        start_date=event.start_date,
+        terms=dict(event.terms),
+        expires_on=event.expires_on,
+        state="open",
+        offered_at=event.stamp.occurred_at,
     )
 
 

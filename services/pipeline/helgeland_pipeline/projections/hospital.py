@@ -19,9 +19,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     update,
 )
 
+from helgeland_pipeline.projections.sql import insert_row, update_where
 from helgeland_pipeline.projections.types import UtcDateTime
 
 metadata = MetaData()
@@ -126,9 +128,7 @@ class HospitalProjection:
             "Candidate.ContactDetailsRecorded": lambda c, e, _: _set_candidate(
                 c, e, name=e.name, email=e.email, phone=e.phone
             ),
-            "Candidate.StudentContacted": lambda c, e, _: _set_candidate(
-                c, e, contacts=candidates.c.contacts + 1
-            ),
+            "Candidate.StudentContacted": _student_contacted,
             "Candidate.Lis1ApplicationSubmitted": lambda c, e, _: _set_candidate(
                 c,
                 e,
@@ -161,73 +161,89 @@ class HospitalProjection:
             "Candidate.ConsentWithdrawn": lambda c, e, _: _set_candidate(
                 c, e, consent_withdrawn=True
             ),
-            "ForumCandidacy.Shared": lambda c, e, _: c.execute(
-                update(candidates)
-                .where(candidates.c.candidate_id == e.candidate_id)
-                .values(candidacy_id=str(e.originator_id))
+            "ForumCandidacy.Shared": lambda c, e, _: update_where(
+                c, candidates, "candidate_id", e.candidate_id, candidacy_id=str(e.originator_id)
             ),
-            "ForumCandidacy.Lis3OfferAccepted": lambda c, e, _: c.execute(
-                update(candidates)
-                .where(candidates.c.candidacy_id == str(e.originator_id))
-                .values(lis3_municipality=e.municipality, lis3_accepted_at=e.stamp.occurred_at)
+            "ForumCandidacy.Lis3OfferAccepted": lambda c, e, _: update_where(
+                c,
+                candidates,
+                "candidacy_id",
+                str(e.originator_id),
+                lis3_municipality=e.municipality,
+                lis3_accepted_at=e.stamp.occurred_at,
             ),
         }
 
 
 def _round_opened(conn: Connection, event: Any, _: int) -> None:
-    conn.execute(
-        rounds.insert().values(
-            round_id=str(event.originator_id),
-            name=event.name,
-            status="open",
-            positions=dict(event.positions),
-            coupled_positions=event.coupled_positions,
-            application_deadline=event.application_deadline,
-            lis1_starts_on=event.lis1_starts_on,
-            opened_at=event.stamp.occurred_at,
-        )
+    insert_row(
+        conn,
+        rounds,
+        round_id=str(event.originator_id),
+        name=event.name,
+        status="open",
+        positions=dict(event.positions),
+        coupled_positions=event.coupled_positions,
+        application_deadline=event.application_deadline,
+        lis1_starts_on=event.lis1_starts_on,
+        opened_at=event.stamp.occurred_at,
     )
 
 
 def _set_round(conn: Connection, event: Any, **values: Any) -> None:
-    conn.execute(
-        update(rounds).where(rounds.c.round_id == str(event.originator_id)).values(**values)
-    )
+    update_where(conn, rounds, "round_id", str(event.originator_id), **values)
 
 
 def _candidate_registered(conn: Connection, event: Any, position: int) -> None:
-    conn.execute(
-        candidates.insert().values(
-            candidate_id=str(event.originator_id),
-            seq=position,
-            registered_at=event.stamp.occurred_at,
-            stage="registered",
-            local_connection=[],
-            has_local_connection=False,
-            consent_to_share=False,
-            contacts=0,
-            interviews=0,
-            withdrawn=False,
-            consent_withdrawn=False,
-            last_event_at=event.stamp.occurred_at,
-        )
+    insert_row(
+        conn,
+        candidates,
+        candidate_id=str(event.originator_id),
+        seq=position,
+        registered_at=event.stamp.occurred_at,
+        stage="registered",
+        local_connection=[],
+        has_local_connection=False,
+        consent_to_share=False,
+        contacts=0,
+        interviews=0,
+        withdrawn=False,
+        consent_withdrawn=False,
+        last_event_at=event.stamp.occurred_at,
     )
 
 
 def _set_candidate(conn: Connection, event: Any, **values: Any) -> None:
-    conn.execute(
-        update(candidates)
-        .where(candidates.c.candidate_id == str(event.originator_id))
-        .values(last_event_at=event.stamp.occurred_at, **values)
+    update_where(
+        conn,
+        candidates,
+        "candidate_id",
+        str(event.originator_id),
+        last_event_at=event.stamp.occurred_at,
+        **values,
     )
+
+
+_ADD_CONTACT = (
+    update(candidates)
+    .where(candidates.c.candidate_id == bindparam("candidate"))
+    .values(contacts=candidates.c.contacts + 1, last_event_at=bindparam("at"))
+)
+
+
+def _student_contacted(conn: Connection, event: Any, _: int) -> None:
+    conn.execute(
+        _ADD_CONTACT, {"candidate": str(event.originator_id), "at": event.stamp.occurred_at}
+    )
+
+
+_CANDIDATE = candidates.select().where(candidates.c.candidate_id == bindparam("candidate"))
 
 
 def _interview_held(conn: Connection, event: Any, _: int) -> None:
     # The best score across interviews ranks the candidate; later interviews can only add.
     score = event.primary_care_interest
-    row = conn.execute(
-        candidates.select().where(candidates.c.candidate_id == str(event.originator_id))
-    ).one()
+    row = conn.execute(_CANDIDATE, {"candidate": str(event.originator_id)}).one()
     best = max(score, row.interview_score or 0)
     _set_candidate(
         conn, event, stage="interviewed", interviews=row.interviews + 1, interview_score=best
@@ -237,18 +253,18 @@ def _interview_held(conn: Connection, event: Any, _: int) -> None:
 def _append_timeline(conn: Connection, event: Any, kind: str, position: int) -> None:
     details = {field: _plain(getattr(event, field)) for field in _TIMELINE_FIELDS[kind]}
     actor = event.stamp.actor
-    conn.execute(
-        timeline.insert().values(
-            position=position,
-            candidate_id=str(event.originator_id),
-            event_type=kind,
-            occurred_at=event.stamp.occurred_at,
-            recorded_at=event.stamp.recorded_at,
-            actor_person=actor.person_id,
-            actor_organisation=actor.organisation,
-            actor_role=str(actor.role),
-            details=json.dumps(details, ensure_ascii=False),
-        )
+    insert_row(
+        conn,
+        timeline,
+        position=position,
+        candidate_id=str(event.originator_id),
+        event_type=kind,
+        occurred_at=event.stamp.occurred_at,
+        recorded_at=event.stamp.recorded_at,
+        actor_person=actor.person_id,
+        actor_organisation=actor.organisation,
+        actor_role=str(actor.role),
+        details=json.dumps(details, ensure_ascii=False),
     )
 
 
