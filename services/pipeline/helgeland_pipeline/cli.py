@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
 
 from pydantic import ValidationError
 
 from helgeland_pipeline.cli_errors import CliError
-from helgeland_pipeline.domain.common import PROGRAMME_TIME_ZONE, Role
+from helgeland_pipeline.domain.common import Role, end_of_day
 from helgeland_pipeline.settings import ConfigurationError, Settings
 
 DEMO_PEOPLE = {
@@ -89,8 +89,7 @@ def _moment(text: str) -> datetime:
     """A date means the end of that day in Norway; a time must carry its zone."""
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day, time(23, 59, 59), tzinfo=PROGRAMME_TIME_ZONE)
+            return end_of_day(date.fromisoformat(text))
         moment = datetime.fromisoformat(text)
     except ValueError:
         msg = f"not a date or ISO time: {text!r}"

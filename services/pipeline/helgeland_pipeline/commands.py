@@ -15,14 +15,18 @@ from pathlib import Path
 
 import uvicorn
 from helgeland_contracts.evaluation_v1 import Scope
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from helgeland_pipeline.api.main import create_app
 from helgeland_pipeline.bootstrap import Services, build_evaluation, build_services
 from helgeland_pipeline.cli_errors import CliError
 from helgeland_pipeline.demo import seed_demo
+from helgeland_pipeline.domain.common import end_of_day, programme_day
 from helgeland_pipeline.evaluation.report import render
 from helgeland_pipeline.settings import Settings
+
+_STDERR = Console(stderr=True)  # progress goes to stderr; stdout holds only the result
 
 
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
@@ -98,7 +102,7 @@ def rebuild(settings: Settings) -> None:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns) as progress:
+        with Progress(*columns, console=_STDERR) as progress:
             for runner in services.runners:
                 runner.drop_tables()
                 runner.create_tables()
@@ -116,18 +120,46 @@ def report(
     """Catch the read models up, then compute every figure as of the date, with progress."""
     services = build_services(settings)
     now = services.app.clock()
-    known = known_at or now
+    # Today as a bare date: as far as today has gone.
+    today = end_of_day(programme_day(now))
+    as_of, known = (now if t == today else t for t in (as_of, known_at or now))
     try:
         if as_of > now or known > now:
             msg = "helgeland report: --as-of and --known-at cannot lie in the future"
             raise CliError(msg)
-        path = asyncio.run(_report(services, as_of, known, out))
+        path = out or Path("reports") / f"evaluation-{programme_day(as_of).isoformat()}.html"
+        _check_writable(path)
+        html = asyncio.run(_report(services, as_of, known))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(html, "utf-8")
+        except OSError as error:
+            msg = f"helgeland report: cannot write {path}: {error.strerror or error}"
+            raise CliError(msg) from None
     finally:
         services.close()
     print(f"Wrote {path}")
 
 
-async def _report(services: Services, as_of: datetime, known: datetime, out: Path | None) -> Path:
+def _check_writable(path: Path) -> None:
+    """Refuse an output path that cannot be written before spending time on the replay."""
+    problem = None
+    if path.is_dir():
+        problem = "it is a folder"
+    else:
+        parent = path.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            problem = f"{parent} is not a folder"
+        elif not os.access(parent, os.W_OK | os.X_OK):
+            problem = f"{parent} is not writable"
+    if problem is not None:
+        msg = f"helgeland report: cannot write {path}: {problem}"
+        raise CliError(msg)
+
+
+async def _report(services: Services, as_of: datetime, known: datetime) -> str:
     engine = services.database.async_engine()
     evaluation = build_evaluation(services, engine)
     total = services.app.recorder.max_notification_id() or 0
@@ -138,7 +170,7 @@ async def _report(services: Services, as_of: datetime, known: datetime, out: Pat
         ("by centrality class", "municipality", "centrality_class"),
     )
     try:
-        with Progress(*columns) as progress:
+        with Progress(*columns, console=_STDERR) as progress:
             replay = progress.add_task("replaying the log", total=total)
             for runner in services.runners:
                 runner.catch_up(on_page=partial(progress.advance, replay))
@@ -152,9 +184,6 @@ async def _report(services: Services, as_of: datetime, known: datetime, out: Pat
                 progress.advance(steps)
             cycles = await evaluation.cycles(as_of, known)
             progress.advance(steps)
-        path = out or Path("reports") / f"evaluation-{as_of.date().isoformat()}.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(as_of, known, funnel, retention, cycles), "utf-8")
-        return path
+        return render(as_of, known, funnel, retention, cycles)
     finally:
         await engine.dispose()

@@ -72,6 +72,8 @@ class SyntheticHistory:
     rng: random.Random = field(init=False)
     _queue: list[_Step] = field(default_factory=list, init=False)
     _counter: itertools.count[int] = field(default_factory=itertools.count, init=False)
+    # Candidate ids are random; lists are walked in registration order to stay reproducible.
+    _registered: dict[UUID, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)  # noqa: S311 - reproducible, not secret
@@ -181,6 +183,7 @@ class SyntheticHistory:
                 None,
                 registered,
             ).id
+            self._registered[ids[key]] = len(self._registered)
             if person.placement:
                 app.record_student_contact(
                     HOSPITAL, ids[key], ContactKind.PLACEMENT, str(person.placement), registered
@@ -260,8 +263,9 @@ class SyntheticHistory:
         app.send_list_to_forum(HOSPITAL, round_id, _day(date(year, 3, 28)))
         lis1_round: Lis1Round = app.repository.get(round_id)
         numbers = sorted(app.reference.municipalities)
-        for cid in lis1_round.forum_list or []:
-            candidate = UUID(cid)
+        listed = [UUID(c) for c in lis1_round.forum_list or []]
+        shared = sorted(listed, key=self._registered.__getitem__)
+        for candidate in shared:
             if self.rng.random() < 0.2:
                 continue  # nobody made an offer this time
             bidders = self.rng.sample(numbers, k=self.rng.choice([1, 1, 2, 3]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,11 @@ PROGRAMME_TIME_ZONE = ZoneInfo("Europe/Oslo")
 def programme_day(moment: datetime) -> date:
     """The Norwegian calendar day of a moment: deadlines and expiry are judged by it."""
     return moment.astimezone(PROGRAMME_TIME_ZONE).date()
+
+
+def end_of_day(day: date) -> datetime:
+    """The last second of a Norwegian calendar day: a bare date as a moment."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=PROGRAMME_TIME_ZONE)
 
 
 class DomainError(Exception):
