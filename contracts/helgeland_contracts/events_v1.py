@@ -103,6 +103,15 @@ class Lis3Started(Payload):
     municipality: str
 
 
+class MovedWithinHelgeland(Payload):
+    from_municipality: str
+    to_municipality: str
+
+
+class Returned(Payload):
+    municipality: str
+
+
 class Left(Payload):
     municipality: str
     reason: str
@@ -140,7 +149,9 @@ PAYLOADS: dict[str, type[Payload]] = {
     "Career.Lis1Started": Lis1Started,
     "Career.Lis3Started": Lis3Started,
     "Career.SpecialistApproved": SpecialistApproved,
+    "Career.MovedWithinHelgeland": MovedWithinHelgeland,
     "Career.Left": Left,
+    "Career.Returned": Returned,
     "WebhookSubscription.Subscribed": WebhookSubscribed,
     "WebhookSubscription.Unsubscribed": WebhookUnsubscribed,
 }

@@ -1,9 +1,11 @@
 """The notifications API: deliveries, dead letters, and redelivery.
 
-The forum and admins see every delivery; others see their own organisation's webhooks.
-"""
+The forum and admins see every delivery; municipalities and the hospital see their own
+organisation's webhooks; evaluators, who read pseudonymised figures only, see none.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: FastAPI resolves the dependency annotations at
+run time, and `caller` is local to `create_api`.
+"""
 
 from datetime import datetime
 from typing import Annotated, Literal
@@ -19,6 +21,12 @@ from helgeland_notifications.auth import Caller, Unauthenticated, Verifier
 from helgeland_notifications.worker import Worker
 
 _bearer = HTTPBearer(auto_error=False)
+SEE_ALL = frozenset({"forum", "admin"})
+SEE_OWN = frozenset({"municipality", "hospital_recruiter"})
+
+
+class Forbidden(Exception):
+    """A valid token whose role may not use this API."""
 
 
 class Delivery(BaseModel):
@@ -41,11 +49,19 @@ def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
     ) -> Caller:
         if credentials is None:
             raise Unauthenticated("a bearer token is required")
-        return verifier.verify(credentials.credentials)
+        who = verifier.verify(credentials.credentials)
+        if who.role not in SEE_ALL | SEE_OWN:
+            msg = f"the role {who.role!r} has no deliveries to see or redeliver"
+            raise Forbidden(msg)
+        return who
 
     @app.exception_handler(Unauthenticated)
     async def _unauthenticated(request: Request, error: Exception) -> JSONResponse:
         return _problem(request, 401, "Unauthenticated", str(error))
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, error: Exception) -> JSONResponse:
+        return _problem(request, 403, "Forbidden", str(error))
 
     @app.get("/deliveries")
     def deliveries(
@@ -57,7 +73,7 @@ def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
         query = select(store.deliveries).order_by(store.deliveries.c.created_at.desc())
         if status is not None:
             query = query.where(store.deliveries.c.status == status)
-        if who.role not in {"forum", "admin"}:
+        if who.role not in SEE_ALL:
             mine = select(store.subscriptions.c.subscription_id).where(
                 store.subscriptions.c.organisation == who.organisation
             )

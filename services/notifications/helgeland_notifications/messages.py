@@ -52,8 +52,10 @@ class Effect:
     not_before: datetime | None = None
 
     def key(self, position: int) -> str:
-        """The idempotency key: the event's position, the channel and the recipient."""
-        digest = hashlib.sha256(f"{position}|{self.channel}|{self.recipient}".encode())
+        """The idempotency key: the event's position, the channel and the recipient (for a
+        webhook its subscription: two subscriptions may share a URL)."""
+        recipient = self.subscription_id or self.recipient
+        digest = hashlib.sha256(f"{position}|{self.channel}|{recipient}".encode())
         return "msg_" + digest.hexdigest()[:40]
 
 
@@ -76,6 +78,8 @@ class Deriver:
             "ForumCandidacy.Shared": self.on_candidacy_shared,
             "Career.Lis1Started": self.on_career_lis1_started,
             "Career.Lis3Started": self.on_career_lis3_started,
+            "Career.MovedWithinHelgeland": self.on_career_moved,
+            "Career.Returned": self.on_career_returned,
             "WebhookSubscription.Subscribed": self.on_webhook_subscribed,
             "WebhookSubscription.Unsubscribed": self.on_webhook_unsubscribed,
             "Lis1Round.ListSentToForum": self.on_round_list_sent_to_forum,
@@ -119,10 +123,19 @@ class Deriver:
         )
 
     def on_career_lis3_started(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        self._career_municipality(conn, e, d["municipality"])
+
+    def on_career_moved(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        self._career_municipality(conn, e, d["to_municipality"])
+
+    def on_career_returned(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        self._career_municipality(conn, e, d["municipality"])
+
+    def _career_municipality(self, conn: Connection, e: Envelope, municipality: str) -> None:
         conn.execute(
             update(store.careers)
             .where(store.careers.c.career_id == str(e.aggregate_id))
-            .values(municipality=d["municipality"])
+            .values(municipality=municipality)
         )
 
     def on_webhook_subscribed(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from helgeland_contracts.log import LogReader
 from sqlalchemy import Engine, create_engine, event, select, update
 
 from helgeland_notifications import store
-from helgeland_notifications.messages import Deriver, Recipients
+from helgeland_notifications.messages import Deriver, Effect, Recipients
 from helgeland_notifications.senders import DeliveryFailed, Senders
 from helgeland_notifications.settings import NotifySettings
 
@@ -96,10 +96,14 @@ class Worker:
                 effects = self.deriver.derive(conn, envelope)
                 if envelope.position <= quiet_until:
                     continue
+                # One message per key: two recipients sharing an address get it once.
+                unique: dict[str, Effect] = {}
                 for effect in effects:
+                    unique.setdefault(effect.key(envelope.position), effect)
+                for key, effect in unique.items():
                     conn.execute(
                         store.deliveries.insert().values(
-                            key=effect.key(envelope.position),
+                            key=key,
                             position=envelope.position,
                             channel=effect.channel,
                             recipient=effect.recipient,
@@ -146,15 +150,17 @@ class Worker:
                 .limit(limit)
             ).all()
         for row in due:
+            # Each attempt has its own time: the signature's timestamp and the backoff count
+            # from it, not from the start of the batch.
             try:
-                await self.senders.send(row, now)
+                await self.senders.send(row, self.clock())
             except DeliveryFailed as error:
-                self._failed(row, str(error), now)
+                self._failed(row, str(error), self.clock())
             else:
                 self._set(
                     row.key,
                     status="delivered",
-                    delivered_at=now,
+                    delivered_at=self.clock(),
                     attempts=row.attempts + 1,
                     last_error=None,
                 )
