@@ -150,6 +150,8 @@ class WebhookReceiver:
     unverified: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     lock: threading.Lock = field(default_factory=threading.Lock)
     delay: float = 0.0  # seconds to take over each request
+    in_flight: int = 0
+    most_in_flight: int = 0  # the most requests it was ever handling at once
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -163,6 +165,16 @@ class WebhookReceiver:
             self.failing[path] = times
 
     def handle(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return self._handle(path, headers, body)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _handle(self, path: str, headers: dict[str, str], body: bytes) -> int:
         if self.delay:
             time.sleep(self.delay)
         with self.lock:
@@ -208,11 +220,19 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length", "0"))
         body = self.rfile.read(length)
+        if len(body) < length:
+            # The sender died mid-request (the SIGKILL test): nothing arrived, as with any
+            # HTTP server, which drops a request whose body ends early.
+            self.close_connection = True
+            return
         headers = {k.lower(): v for k, v in self.headers.items()}
         status = cast("_Server", self.server).receiver.handle(self.path, headers, body)
-        self.send_response(status)
-        self.send_header("content-length", "0")
-        self.end_headers()
+        try:
+            self.send_response(status)
+            self.send_header("content-length", "0")
+            self.end_headers()
+        except ConnectionError:
+            self.close_connection = True  # the sender is gone; it took the delivery or not
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

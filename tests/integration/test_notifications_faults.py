@@ -655,6 +655,27 @@ async def test_two_subscriptions_at_one_url_each_get_their_delivery(
     assert len({h.secret for h in hooks}) == 3  # each signed with its own subscription's secret
 
 
+async def test_a_slow_receiver_does_not_hold_up_the_others(
+    services: Services, settings: Settings, smtp: SmtpSink, receiver: RecordingReceiver
+) -> None:
+    """Several messages are in flight at once, never more than the setting allows."""
+    fl = forum_list(services.app, shared=1, send=False)
+    for n in range(12):
+        subscribe(services, receiver, municipal(RANA), f"/slow/{n}", ["forum_list_sent"])
+    services.app.send_list_to_forum(RECRUITER, fl.round_id)
+    receiver.delay = 0.2
+    worker = make_worker(settings, smtp, DEAD_SCHEDULE)
+    limit = worker.settings.delivery_concurrency
+    try:
+        await run_until_settled(worker)
+        rows = deliveries(worker)
+    finally:
+        await worker.close()
+    assert {r.status for r in rows} == {"delivered"}
+    assert len(receiver.snapshot()) == 12
+    assert 1 < receiver.most_in_flight <= limit
+
+
 # --- 4. SIGKILL at random moments ---------------------------------------------------------------
 
 CANDIDATES = 40
@@ -744,8 +765,10 @@ def test_a_worker_killed_at_random_moments_loses_nothing_and_never_changes_a_key
     assert expected >= 100
 
     # Slow receivers widen the window between a send and its being recorded as delivered.
-    smtp.delay = 0.01
-    receiver.delay = 0.01
+    # Slow receivers, so that the worker (several messages in flight) is still busy when the
+    # kill comes.
+    smtp.delay = 0.04
+    receiver.delay = 0.04
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELGELAND_")}
     env |= notify_env(settings, smtp, [0.05, 0.1, 0.2])
     env |= {"HELGELAND_PAGE_SIZE": "10"}  # many small derive transactions to be killed in
@@ -782,7 +805,7 @@ def test_a_worker_killed_at_random_moments_loses_nothing_and_never_changes_a_key
                     ):
                         assert time.monotonic() < deadline, "the worker made no progress"
                         time.sleep(0.005)
-                    time.sleep(rng.uniform(0.0, 0.15))
+                    time.sleep(rng.uniform(0.0, 0.05))
                     if proc.poll() is None:
                         at = progress.state()
                         proc.send_signal(signal.SIGKILL)

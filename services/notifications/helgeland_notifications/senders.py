@@ -59,17 +59,22 @@ class Senders:
         except (aiosmtplib.SMTPException, OSError) as error:
             raise DeliveryFailed(f"SMTP: {error}") from error
 
-    async def _webhook(self, row: Any, now: datetime) -> None:
+    def _secret(self, subscription_id: str) -> str:
         with self.engine.connect() as conn:
-            sub = conn.execute(
-                select(store.subscriptions).where(
-                    store.subscriptions.c.subscription_id == row.subscription_id
-                )
-            ).one()
+            return str(
+                conn.execute(
+                    select(store.subscriptions.c.secret).where(
+                        store.subscriptions.c.subscription_id == subscription_id
+                    )
+                ).scalar_one()
+            )
+
+    async def _webhook(self, row: Any, now: datetime) -> None:
+        secret = self._secret(row.subscription_id)
         body = json.dumps(
             {**row.payload, "timestamp": row.created_at.isoformat()}, separators=(",", ":")
         ).encode()
-        signed = headers(sub.secret, row.key, int(now.timestamp()), body)
+        signed = headers(secret, row.key, int(now.timestamp()), body)
         try:
             response = await self.http.post(row.recipient, content=body, headers=signed)
         except httpx.HTTPError as error:

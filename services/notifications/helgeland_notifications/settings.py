@@ -32,6 +32,7 @@ class NotifySettings(BaseSettings):
     page_size: int = 200
     poll_seconds: float = 0.5
     webhook_timeout_seconds: float = 10.0
+    delivery_concurrency: int = Field(default=8, ge=1, le=64, description="messages in flight")
     # Retries span about 37.6 hours over 9 attempts, and at least 30 hours even when every
     # wait draws the shortest jitter: more than the day Standard Webhooks asks for.
     retry_schedule_seconds: list[float] = [5, 300, 1800, 7200, 18000, 36000, 36000, 36000]

@@ -136,7 +136,7 @@ class Worker:
 
     # --- delivering ---------------------------------------------------------------------------
 
-    async def deliver_due(self, limit: int = 50) -> int:
+    async def deliver_due(self, limit: int = 200) -> int:
         """Send what is due; return how many were attempted."""
         now = self.clock()
         with self.engine.connect() as conn:
@@ -149,22 +149,31 @@ class Worker:
                 .order_by(store.deliveries.c.position, store.deliveries.c.key)
                 .limit(limit)
             ).all()
-        for row in due:
-            # Each attempt has its own time: the signature's timestamp and the backoff count
-            # from it, not from the start of the batch.
-            try:
-                await self.senders.send(row, self.clock())
-            except DeliveryFailed as error:
-                self._failed(row, str(error), self.clock())
-            else:
-                self._set(
-                    row.key,
-                    status="delivered",
-                    delivered_at=self.clock(),
-                    attempts=row.attempts + 1,
-                    last_error=None,
-                )
+        # Several in flight: a slow receiver does not hold up the others.
+        in_flight = asyncio.Semaphore(self.settings.delivery_concurrency)
+
+        async def attempt(row: Any) -> None:
+            async with in_flight:
+                await self._attempt(row)
+
+        await asyncio.gather(*(attempt(row) for row in due))
         return len(due)
+
+    async def _attempt(self, row: Any) -> None:
+        # Each attempt has its own time: the signature's timestamp and the backoff count from
+        # it, not from the start of the batch.
+        try:
+            await self.senders.send(row, self.clock())
+        except DeliveryFailed as error:
+            self._failed(row, str(error), self.clock())
+        else:
+            self._set(
+                row.key,
+                status="delivered",
+                delivered_at=self.clock(),
+                attempts=row.attempts + 1,
+                last_error=None,
+            )
 
     def _failed(self, row: Any, error: str, now: datetime) -> None:
         attempts = row.attempts + 1
