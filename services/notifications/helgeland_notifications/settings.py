@@ -29,6 +29,11 @@ class NotifySettings(BaseSettings):
     start_quiet: bool = Field(
         default=True, description="on first start, send nothing about events already in the log"
     )
+    quiet_until: int | None = Field(
+        default=None,
+        ge=0,
+        description="with start_quiet: the last quiet position (default: the log's end at start)",
+    )
     page_size: int = 200
     poll_seconds: float = 0.5
     webhook_timeout_seconds: float = 10.0

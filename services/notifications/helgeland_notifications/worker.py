@@ -66,7 +66,9 @@ class Worker:
             found = conn.execute(select(store.tracking).where(store.tracking.c.name == NAME))
             if found.first() is not None:
                 return
-            quiet = self.reader.recorder.max_notification_id() or 0
+            quiet = self.settings.quiet_until
+            if quiet is None:
+                quiet = self.reader.recorder.max_notification_id() or 0
             conn.execute(
                 store.tracking.insert().values(
                     name=NAME, position=0, quiet_until=quiet if self.settings.start_quiet else 0

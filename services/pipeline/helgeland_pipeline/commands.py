@@ -31,11 +31,10 @@ _STDERR = Console(stderr=True)  # progress goes to stderr; stdout holds only the
 
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     host, port = host or settings.host, port or settings.port
-    if settings.demo:
-        seed(settings)
+    demo_end = seed(settings) if settings.demo else 0
     url = f"http://{host}:{port}"
     print(f"Helgelandslegen pipeline serving at {url}  (API docs: {url}/docs)")
-    notifications = _start_demo_notifications(settings) if settings.demo else None
+    notifications = _start_demo_notifications(settings, demo_end) if settings.demo else None
     if settings.demo:
         print("Demo tokens (paste as 'Authorization: Bearer TOKEN'):")
         print("  .venv/bin/helgeland token hospital_recruiter")
@@ -43,8 +42,11 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         print("  .venv/bin/helgeland token forum | evaluator | admin")
         print(
             f"Demo e-mail lands in {settings.data_dir / 'mail'}/ as .eml files; "
-            "notifications API: http://127.0.0.1:8001/docs"
+            f"notifications API: http://127.0.0.1:{settings.notifications_port}/docs"
         )
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: with this handler
+    # that ends in SystemExit, so the notifications process is stopped below, not orphaned.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     finally:
@@ -53,27 +55,42 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
             notifications.wait(timeout=10)
 
 
-def _start_demo_notifications(settings: Settings) -> subprocess.Popen[bytes]:
-    """The notifications service is its own process; demo mode starts it beside the API."""
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _start_demo_notifications(settings: Settings, demo_end: int) -> subprocess.Popen[bytes]:
+    """The notifications service is its own process; demo mode starts it beside the API.
+
+    On its first start it stays quiet about the demo's history, up to `demo_end`, and not up
+    to wherever the log is when it gets going: a list sent in the meantime is news.
+    """
     env = {
         **os.environ,
         "HELGELAND_DATABASE_URL": settings.database_url,
         "HELGELAND_DATA_DIR": str(settings.data_dir),
+        "HELGELAND_QUIET_UNTIL": str(demo_end),
     }
     if settings.database_schema:
         env["HELGELAND_DATABASE_SCHEMA"] = settings.database_schema
-    command = [sys.executable, "-m", "helgeland_notifications.cli", "run", "--demo"]
+    command = [
+        *(sys.executable, "-m", "helgeland_notifications.cli", "run", "--demo"),
+        *("--port", str(settings.notifications_port)),
+    ]
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own module, fixed arguments
 
 
-def seed(settings: Settings) -> None:
+def seed(settings: Settings) -> int:
+    """Load the demo data once; return the log's last position."""
     services = build_services(settings)
     try:
         seeded = seed_demo(services.app)
         services.catch_up()
+        end = services.app.recorder.max_notification_id() or 0
     finally:
         services.close()
     print("Demo data loaded." if seeded else "Demo data already present; nothing added.")
+    return end
 
 
 def project(settings: Settings, *, until_caught_up: bool) -> None:

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     demo: bool = Field(default=False, description="local token issuer and demo data")
     host: str = "127.0.0.1"
     port: int = 8000
+    # Demo mode starts the notifications service beside the API, its own API on this port.
+    notifications_port: int = Field(default=8001, ge=0, le=65535)
 
     auth_issuer: str = "https://demo.helgeland.invalid/issuer"
     auth_audience: str = "helgeland-pipeline"
