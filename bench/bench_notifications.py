@@ -61,6 +61,7 @@ import aiosmtplib
 import httpx
 import psycopg
 from helgeland_contracts.log import LogReader
+from helgeland_contracts.sealing import unseal
 from helgeland_notifications import store
 from helgeland_notifications.messages import Recipients
 from helgeland_notifications.senders import Senders
@@ -521,8 +522,10 @@ def raw_messages(worker: Worker) -> tuple[list[Message], dict[str, float]]:
     long that took per message of each channel (not part of the raw baselines' time)."""
     settings, now = worker.settings, utc_now()
     with worker.engine.connect() as conn:
+        key = settings.sealing_key()
         secrets = {
-            sub.subscription_id: sub.secret for sub in conn.execute(select(store.subscriptions))
+            sub.subscription_id: unseal(sub.secret, key)
+            for sub in conn.execute(select(store.subscriptions))
         }
         rows = conn.execute(
             select(store.deliveries).order_by(store.deliveries.c.position, store.deliveries.c.key)

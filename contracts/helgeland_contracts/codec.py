@@ -16,9 +16,18 @@ from helgeland_contracts.events_v1 import PAYLOADS, VERSIONS, Actor, Envelope
 
 Upcaster = Callable[[dict[str, Any]], None]
 
+
+def _rename(old: str, new: str) -> Upcaster:
+    def upcast(state: dict[str, Any]) -> None:
+        state[new] = state.pop(old)
+
+    return upcast
+
+
 # (event type, from version) -> changes a stored state in place to the next version.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("Lis1Round.Opened", 1): lambda state: state.setdefault("lis1_starts_on", None),
+    ("WebhookSubscription.Subscribed", 1): _rename("secret", "sealed_secret"),
 }
 
 

@@ -119,14 +119,17 @@ class Left(Payload):
 
 
 class WebhookSubscribed(Payload):
-    """The secret signs deliveries (Standard Webhooks); only the notifications service reads it."""
+    """Version 2: the secret that signs deliveries (Standard Webhooks) is sealed with the key
+    the pipeline and the notifications service share (`helgeland_contracts.sealing.unseal`).
+    Version 1 events held it in the clear as `secret`; they are upcast to `sealed_secret`,
+    which `unseal` passes through."""
 
     organisation: str
     role: str
     municipality: str | None = None
     url: str
     event_types: list[str]
-    secret: str
+    sealed_secret: str
 
 
 class WebhookUnsubscribed(Payload):
@@ -157,7 +160,7 @@ PAYLOADS: dict[str, type[Payload]] = {
 }
 
 # The current schema version of each event type (1 unless listed).
-VERSIONS: dict[str, int] = {"Lis1Round.Opened": 2}
+VERSIONS: dict[str, int] = {"Lis1Round.Opened": 2, "WebhookSubscription.Subscribed": 2}
 
 
 class Envelope(BaseModel):

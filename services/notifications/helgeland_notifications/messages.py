@@ -147,7 +147,7 @@ class Deriver:
                 municipality=d["municipality"],
                 url=d["url"],
                 event_types=d["event_types"],
-                secret=d["secret"],
+                secret=d["sealed_secret"],  # stays sealed at rest; unsealed only to sign
                 active=True,
             )
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosmtplib
 import httpx
+from helgeland_contracts.sealing import SealingError, unseal
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -70,7 +71,10 @@ class Senders:
             )
 
     async def _webhook(self, row: Any, now: datetime) -> None:
-        secret = self._secret(row.subscription_id)
+        try:
+            secret = unseal(self._secret(row.subscription_id), self.settings.sealing_key())
+        except SealingError as error:
+            raise DeliveryFailed(f"signing: {error}") from error
         body = json.dumps(
             {**row.payload, "timestamp": row.created_at.isoformat()}, separators=(",", ":")
         ).encode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helgeland_contracts.sealing import DEMO_KEY_FILE, demo_key, parse_key
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -25,6 +26,9 @@ class NotifySettings(BaseSettings):
     recipients_file: Path | None = Field(
         default=None, description="JSON: forum and municipality e-mail addresses"
     )
+    webhook_sealing_key: SecretStr | None = Field(
+        default=None, description="the pipeline's key for webhook secrets (demo: in data_dir)"
+    )
 
     start_quiet: bool = Field(
         default=True, description="on first start, send nothing about events already in the log"
@@ -42,6 +46,14 @@ class NotifySettings(BaseSettings):
     # wait draws the shortest jitter: more than the day Standard Webhooks asks for.
     retry_schedule_seconds: list[float] = [5, 300, 1800, 7200, 18000, 36000, 36000, 36000]
     retry_jitter: float = 0.2
+
+    def sealing_key(self) -> bytes | None:
+        """The key that unseals webhook secrets: configured, or demo mode's, or none."""
+        if self.webhook_sealing_key is not None:
+            return parse_key(self.webhook_sealing_key.get_secret_value())
+        if self.demo or (self.data_dir / DEMO_KEY_FILE).exists():
+            return demo_key(self.data_dir)
+        return None
 
     @property
     def demo_mail_dir(self) -> Path:

@@ -14,6 +14,7 @@ from eventsourcing.persistence import JSONTranscoder
 
 from helgeland_pipeline.domain.common import Actor, DomainError, Stamp, require_valid
 from helgeland_pipeline.reference import ReferenceData, load_reference
+from helgeland_pipeline.settings import ConfigurationError
 from helgeland_pipeline.transcodings import register_domain_transcodings
 
 A = TypeVar("A", bound=Aggregate)
@@ -38,6 +39,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _no_sealing_key() -> bytes:
+    msg = "no webhook sealing key: set HELGELAND_WEBHOOK_SEALING_KEY"
+    raise ConfigurationError(msg)
+
+
 class PipelineBase(Application[UUID]):
     """Loads aggregates, stamps commands with actor and times, saves atomically."""
 
@@ -48,10 +54,12 @@ class PipelineBase(Application[UUID]):
         env: dict[str, str] | None = None,
         clock: Clock = utc_now,
         reference: ReferenceData | None = None,
+        sealing_key: Callable[[], bytes] | None = None,
     ) -> None:
         super().__init__(env)
         self.clock = clock
         self.reference = reference or load_reference()
+        self.sealing_key = sealing_key or _no_sealing_key
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

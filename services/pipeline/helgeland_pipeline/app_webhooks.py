@@ -6,6 +6,8 @@ import base64
 import secrets
 from uuid import UUID
 
+from helgeland_contracts.sealing import seal
+
 from helgeland_pipeline.app_base import PipelineBase, Saved
 from helgeland_pipeline.domain.common import Actor
 from helgeland_pipeline.domain.forum import NotYours
@@ -16,7 +18,9 @@ class WebhookCommands(PipelineBase):
     def subscribe_webhook(
         self, actor: Actor, url: str, event_types: list[str]
     ) -> tuple[Saved, str]:
-        """Subscribe the actor's organisation; returns the signing secret (shown once)."""
+        """Subscribe the actor's organisation; returns the signing secret (shown once; the log
+        keeps it sealed)."""
+        key = self.sealing_key()
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
         subscription = WebhookSubscription.subscribe(
             actor.organisation,
@@ -24,7 +28,7 @@ class WebhookCommands(PipelineBase):
             actor.municipality,
             url,
             event_types,
-            secret,
+            seal(secret, key),
             self._stamp(actor, None),
         )
         return self._save(subscription), secret

@@ -58,7 +58,11 @@ class Services:
 def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
     """Build the application, the read-model engine and one runner per projection."""
     database = Database(settings.database_url, settings.database_schema)
-    app = PipelineApplication(database.eventsourcing_env(), clock=clock)
+    app = PipelineApplication(
+        database.eventsourcing_env(),
+        clock=clock,
+        sealing_key=settings.webhook_sealing_key_bytes,
+    )
     engine = database.sync_engine()
     runners = [
         ProjectionRunner(app, engine, projection, settings.projection_page_size)

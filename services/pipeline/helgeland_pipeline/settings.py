@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from helgeland_contracts.sealing import SealingError, demo_key, parse_key
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,6 +39,11 @@ class Settings(BaseSettings):
     auth_jwks_url: str | None = None
     auth_algorithms: list[str] = ["RS256", "ES256"]
 
+    webhook_sealing_key: SecretStr | None = Field(
+        default=None,
+        description="64 hex digits sealing webhook secrets in the log, shared with the "
+        "notifications service (demo: kept in data_dir)",
+    )
     pseudonym_key: SecretStr | None = Field(
         default=None, description="HMAC key for evaluators' pseudonyms (demo: kept in data_dir)"
     )
@@ -66,6 +72,18 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_hex(32), "utf-8")
             path.chmod(0o600)
         return path.read_text("utf-8").strip().encode()
+
+    def webhook_sealing_key_bytes(self) -> bytes:
+        """The configured key; in demo mode a random one kept in the data folder."""
+        try:
+            if self.webhook_sealing_key is not None:
+                return parse_key(self.webhook_sealing_key.get_secret_value())
+            if self.demo:
+                return demo_key(self.data_dir)
+        except SealingError as error:
+            raise ConfigurationError(str(error)) from None
+        msg = "outside demo mode, set HELGELAND_WEBHOOK_SEALING_KEY"
+        raise ConfigurationError(msg)
 
     @property
     def demo_jwks_file(self) -> Path:

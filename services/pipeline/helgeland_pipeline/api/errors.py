@@ -16,6 +16,7 @@ from helgeland_pipeline.auth import AuthenticationFailed
 from helgeland_pipeline.domain.common import InvalidInput, InvariantViolated
 from helgeland_pipeline.domain.forum import NotYours, UnknownItem
 from helgeland_pipeline.projections.hospital_queries import BadCursor
+from helgeland_pipeline.settings import ConfigurationError
 
 PROBLEM = "application/problem+json"
 
@@ -78,6 +79,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotYours, _mapped(403, "Forbidden"))
     app.add_exception_handler(InvalidInput, _mapped(422, "Invalid request"))
     app.add_exception_handler(BadCursor, _mapped(400, "Bad cursor"))
+    app.add_exception_handler(ConfigurationError, _mapped(503, "Not configured"))
     app.add_exception_handler(
         InvariantViolated, _mapped(409, "Conflict with the programme's rules")
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from eventsourcing.domain import Aggregate, event
@@ -28,7 +29,7 @@ class WebhookSubscription(Aggregate):
         municipality: str | None,
         url: str,
         event_types: list[str],
-        secret: str,
+        sealed_secret: str,
         stamp: Stamp,
     ) -> WebhookSubscription:
         parts = urlsplit(url)
@@ -38,9 +39,28 @@ class WebhookSubscription(Aggregate):
         require_valid(bool(event_types), "subscribe to at least one event type")
         unknown = sorted(set(event_types) - set(WEBHOOK_EVENT_TYPES))
         require_valid(not unknown, f"unknown event type(s): {', '.join(unknown)}")
-        return cls(organisation, role, municipality, url, sorted(set(event_types)), secret, stamp)
+        types = sorted(set(event_types))
+        return cls(organisation, role, municipality, url, types, sealed_secret, stamp)
 
-    @event("Subscribed")
+    class Subscribed(Aggregate.Created):
+        """Version 2 holds the signing secret sealed (`helgeland_contracts.sealing`); version 1
+        held it in the clear as `secret`, which loads as `sealed_secret` (unsealing passes a
+        clear `whsec_` secret through)."""
+
+        class_version = 2
+        organisation: str
+        role: str
+        municipality: str | None
+        url: str
+        event_types: list[str]
+        sealed_secret: str
+        stamp: Stamp
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["sealed_secret"] = state.pop("secret")
+
+    @event(Subscribed)
     def __init__(
         self,
         organisation: str,
@@ -48,7 +68,7 @@ class WebhookSubscription(Aggregate):
         municipality: str | None,
         url: str,
         event_types: list[str],
-        secret: str,
+        sealed_secret: str,
         stamp: Stamp,
     ) -> None:
         self.organisation = organisation
