@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -148,6 +148,13 @@ def make_worker(
     if clock is None:
         return Worker(notify, rng=rng)
     return Worker(notify, clock=clock, rng=rng)
+
+
+async def wait_until(check: Callable[[], bool], limit: float = 10.0) -> None:
+    deadline = time.monotonic() + limit
+    while not check():
+        assert time.monotonic() < deadline, f"not within {limit} s"
+        await asyncio.sleep(0.02)
 
 
 def by_key(worker: Worker) -> dict[str, Any]:
@@ -674,6 +681,42 @@ async def test_a_slow_receiver_does_not_hold_up_the_others(
     assert {r.status for r in rows} == {"delivered"}
     assert len(receiver.snapshot()) == 12
     assert 1 < receiver.most_in_flight <= limit
+
+
+async def test_a_second_worker_stands_by_until_the_first_stops(
+    services: Services, settings: Settings, smtp: SmtpSink, receiver: RecordingReceiver
+) -> None:
+    """Two workers on one store: one works, the other waits; it takes over when the first
+    stops, and no message is sent by both."""
+    first, second = (make_worker(settings, smtp, DEAD_SCHEDULE) for _ in range(2))
+    stop_first, stop_second = asyncio.Event(), asyncio.Event()
+    try:
+        running_first = asyncio.create_task(first.run(stop_first))
+        await wait_until(lambda: first.leading)
+        running_second = asyncio.create_task(second.run(stop_second))
+
+        fl = forum_list(services.app, shared=1, send=False)
+        subscribe(services, receiver, municipal(RANA), "/rana", ["forum_list_sent"])
+        services.app.send_list_to_forum(RECRUITER, fl.round_id)
+        await wait_until(lambda: len(receiver.at("/rana")) == 1)
+        assert not second.leading
+
+        stop_first.set()
+        await running_first
+        await wait_until(lambda: second.leading)
+        named(services, fl.shared[0], "Kari Nordmann")
+        invite(services, fl.shared[0], RANA)  # news for the second worker to send
+        await wait_until(lambda: any(r.audience == "candidate" for r in deliveries(second)))
+        await wait_until(lambda: all(r.status == "delivered" for r in deliveries(second)))
+        stop_second.set()
+        await running_second
+    finally:
+        stop_first.set()
+        stop_second.set()
+        await first.close()
+        await second.close()
+    sent = [m.key for m in smtp.snapshot()] + [h.key for h in receiver.snapshot()]
+    assert len(sent) == len(set(sent)) == len(deliveries(second))
 
 
 # --- 4. SIGKILL at random moments ---------------------------------------------------------------

@@ -1,21 +1,26 @@
 """The worker: derive messages from the log exactly once, then deliver them at least once.
 
 Deriving: a page of events, its deliveries and the new position are one transaction.
-Delivering: due deliveries are sent; a failure is retried with exponential backoff and jitter
-over about a day, then dead-lettered (visible and redeliverable through the API).
+Delivering: due deliveries are sent, several at once; a failure is retried with exponential
+backoff and jitter over more than a day, then dead-lettered (visible and redeliverable through
+the API).
+One worker is active per store (`Leadership`); others stand by.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import random
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from helgeland_contracts.log import LogReader
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
 
 from helgeland_notifications import store
 from helgeland_notifications.messages import Deriver, Effect, Recipients
@@ -58,6 +63,7 @@ class Worker:
         self.engine = make_engine(settings.database_url, settings.database_schema)
         self.deriver = Deriver(Recipients.load(settings.recipients_file))
         self.senders = Senders(settings, self.engine)
+        self.leading = False
         store.metadata.create_all(self.engine)
         self._start_tracking()
 
@@ -206,6 +212,19 @@ class Worker:
     # --- running ------------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event, until_idle: bool = False) -> None:
+        """Derive and deliver until stopped; with another worker active on the store, stand by
+        until it stops (so no message is sent twice by two workers)."""
+        with Leadership(self.engine, self.settings.database_schema) as leadership:
+            while not stop.is_set() and not leadership.acquire():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
+            self.leading = leadership.held
+            try:
+                await self._work(stop, until_idle)
+            finally:
+                self.leading = False
+
+    async def _work(self, stop: asyncio.Event, until_idle: bool) -> None:
         while not stop.is_set():
             derived = await asyncio.to_thread(self.derive_page)
             sent = await self.deliver_due()
@@ -214,3 +233,51 @@ class Worker:
             if not derived and not sent:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
+
+
+class Leadership:
+    """One active worker per store: a PostgreSQL advisory lock (per schema), or a lock file
+    beside the SQLite database. Both are released by the operating system or the server when
+    the process dies, so a killed worker's successor takes over."""
+
+    def __init__(self, engine: Engine, schema: str | None) -> None:
+        self.engine = engine
+        self.schema = schema
+        self.held = False
+        self._conn: Connection | None = None
+        self._file: IO[bytes] | None = None
+
+    def __enter__(self) -> Leadership:
+        return self
+
+    def acquire(self) -> bool:
+        if self.held:
+            return True
+        if self.engine.dialect.name == "postgresql":
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            key = zlib.crc32(f"helgeland-notifications:{self.schema or 'public'}".encode())
+            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
+            self.held = bool(got.scalar_one())
+            self._conn.commit()
+        else:
+            database = self.engine.url.database or ""
+            if self._file is None:
+                self._file = Path(f"{database}.notifications.lock").open("ab")  # noqa: SIM115
+            try:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            self.held = True
+        return self.held
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            # The pool keeps the session open: give the lock back before returning it.
+            if self.held:
+                self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                self._conn.commit()
+            self._conn.close()
+        if self._file is not None:
+            self._file.close()  # and the file lock with its file
+        self.held = False
