@@ -254,6 +254,7 @@ def worker_settings(
         smtp_port=smtp_port,
         start_quiet=False,
         retry_schedule_seconds=[0.05, 0.05, 0.05],
+        webhook_sealing_key=settings.webhook_sealing_key_bytes().hex(),
         poll_seconds=0.05,
         webhook_timeout_seconds=5.0,
         **extra,

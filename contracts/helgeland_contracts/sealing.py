@@ -24,7 +24,7 @@ _CONTEXT = b"helgeland webhook secret"
 DEMO_KEY_FILE = "demo-webhook-sealing-key"
 
 
-class SealingError(Exception):
+class SealingError(ValueError):
     """No key, a malformed key, or a sealed value this key did not seal."""
 
 
@@ -44,10 +44,19 @@ def demo_key(data_dir: Path) -> bytes:
     """Demo mode's key: random, kept in the data folder, shared by both services there."""
     path = data_dir / DEMO_KEY_FILE
     if not path.exists():
+        # Written whole under another name, then linked into place: two processes starting
+        # at once agree on one key, and nobody reads a half-written file.
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(secrets.token_hex(KEY_BYTES))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: its key it is
+        finally:
+            draft.unlink()
     return parse_key(path.read_text("utf-8"))
 
 

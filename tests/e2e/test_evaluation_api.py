@@ -565,9 +565,27 @@ async def test_a_municipality_records_milestones_for_its_own_doctors_only(
 
 async def test_only_the_hospital_records_the_start_of_lis1(doctors: Doctors, api: Api) -> None:
     """The contract: "LIS1 starts (the hospital part). The hospital records it." A municipality
-    has no doctor of its own before LIS3, and must not start anyone's LIS1."""
+    has no doctor of its own before LIS3, and must not start anyone's LIS1; nor does the forum."""
     await doctors.milestone(doctors.a, municipality(api, VEFSN), 403, kind="lis1_started")
+    forum = api.auth(Role.FORUM, person="e2e-forum")
+    await doctors.milestone(doctors.a, forum, 403, kind="lis1_started")
     await doctors.milestone(doctors.a, api.auth(), 200, kind="lis1_started")
+
+
+async def test_a_return_is_recorded_by_the_municipality_returned_to(
+    doctors: Doctors, api: Api
+) -> None:
+    """After leaving Rana, the doctor comes back to Vefsn: Vefsn records it, Rana may not."""
+    hospital, rana, vefsn = api.auth(), municipality(api, RANA), municipality(api, VEFSN)
+    m = doctors.milestone
+    await m(doctors.a, hospital, 200, kind="lis1_started", occurred_at=day(400))
+    await m(doctors.a, rana, 200, kind="lis3_started", occurred_at=day(10))
+    await m(
+        doctors.a, rana, 200, kind="left", reason="family", destination="abroad", occurred_at=day(5)
+    )
+    await m(doctors.a, rana, 403, kind="returned", municipality=VEFSN, occurred_at=day(2))
+    await m(doctors.a, vefsn, 200, kind="returned", municipality=VEFSN, occurred_at=day(2))
+    await m(doctors.a, vefsn, 200, kind="supervisor_assigned", supervisor="Dr. Vefsn")
 
 
 MALFORMED: dict[str, dict[str, Any]] = {

@@ -270,6 +270,7 @@ def notify_settings(
         retry_jitter=0.2,
         poll_seconds=0.05,
         webhook_timeout_seconds=5.0,
+        webhook_sealing_key=settings.webhook_sealing_key_bytes().hex(),
     )
 
 
@@ -284,6 +285,7 @@ def notify_env(settings: Settings, smtp: SmtpSink, retry: list[float]) -> dict[s
         "HELGELAND_RETRY_SCHEDULE_SECONDS": json.dumps(retry),
         "HELGELAND_POLL_SECONDS": "0.05",
         "HELGELAND_WEBHOOK_TIMEOUT_SECONDS": "5",
+        "HELGELAND_WEBHOOK_SEALING_KEY": settings.webhook_sealing_key_bytes().hex(),
     }
     if settings.database_schema:
         env["HELGELAND_DATABASE_SCHEMA"] = settings.database_schema

@@ -719,6 +719,68 @@ async def test_a_second_worker_stands_by_until_the_first_stops(
     assert len(sent) == len(set(sent)) == len(deliveries(second))
 
 
+async def test_a_message_that_cannot_be_sent_fails_alone(
+    services: Services, settings: Settings, smtp: SmtpSink, receiver: RecordingReceiver
+) -> None:
+    """A delivery whose sending raises something unforeseen is retried and dead-lettered like
+    any failure; the worker goes on delivering everything else."""
+    subscribe(services, receiver, municipal(RANA), "/rana", ["forum_list_sent"])
+    subscribe(services, receiver, municipal(VEFSN), "/vefsn", ["forum_list_sent"])
+    forum_list(services.app, shared=1)
+    worker = make_worker(settings, smtp, DEAD_SCHEDULE)
+    try:
+        worker.derive_all()
+        [vefsn] = [r for r in deliveries(worker) if r.recipient == receiver.url("/vefsn")]
+        with worker.engine.begin() as conn:  # a recipient httpx cannot even parse
+            conn.execute(
+                store.deliveries.update()
+                .where(store.deliveries.c.key == vefsn.key)
+                .values(recipient="http://a:b:c/")
+            )
+        await run_until_settled(worker)
+        rows = by_key(worker)
+    finally:
+        await worker.close()
+    assert rows[vefsn.key].status == "dead"
+    assert rows[vefsn.key].last_error.startswith("InvalidURL")
+    others = [r for key, r in rows.items() if key != vefsn.key]
+    assert others
+    assert {r.status for r in others} == {"delivered"}
+    assert len(receiver.at("/rana")) == 1
+
+
+async def test_an_ended_subscription_gets_no_more_deliveries(
+    services: Services, settings: Settings, smtp: SmtpSink, receiver: RecordingReceiver
+) -> None:
+    """Deliveries still waiting (a retry) when a subscription ends are cancelled, not sent."""
+    subscribed, secret = services.app.subscribe_webhook(
+        municipal(RANA), receiver.url("/rana"), ["forum_list_sent"]
+    )
+    receiver.expect("/rana", secret)
+    receiver.fail("/rana", -1)
+    forum_list(services.app, shared=1)
+    worker = make_worker(settings, smtp, [60.0])  # the retry waits a minute
+    try:
+        worker.derive_all()
+        await worker.deliver_due()
+        [row] = [r for r in deliveries(worker) if r.channel == "webhook"]
+        assert (row.status, row.attempts) == ("pending", 1)
+        services.app.unsubscribe_webhook(municipal(RANA), subscribed.id)
+        worker.derive_all()
+        with worker.engine.begin() as conn:  # the retry is due now
+            conn.execute(
+                store.deliveries.update()
+                .where(store.deliveries.c.key == row.key)
+                .values(next_attempt_at=worker.clock())
+            )
+        await worker.deliver_due()
+        after = by_key(worker)[row.key]
+    finally:
+        await worker.close()
+    assert (after.status, after.attempts) == ("cancelled", 1)
+    assert len(receiver.tries(row.key)) == 1
+
+
 # --- 4. SIGKILL at random moments ---------------------------------------------------------------
 
 CANDIDATES = 40

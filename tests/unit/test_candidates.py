@@ -141,7 +141,16 @@ def test_refuses_contact_details_without_a_name(name: str) -> None:
 
 @pytest.mark.parametrize(
     "email",
-    ["", "kari", "kari@", "@example.no", "kari@example", "kari nordmann@example.no"],
+    [
+        "",
+        "kari",
+        "kari@",
+        "@example.no",
+        "kari@example",
+        "kari nordmann@example.no",
+        "kari@example.no\nBcc: x@example.no",
+        "kari\t@example.no",
+    ],
 )
 def test_refuses_a_malformed_email(email: str) -> None:
     candidate = registered()

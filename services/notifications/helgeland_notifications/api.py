@@ -8,13 +8,13 @@ run time, and `caller` is local to `create_api`.
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from helgeland_notifications import store
 from helgeland_notifications.auth import Caller, Unauthenticated, Verifier
@@ -70,14 +70,9 @@ def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
         limit: int = 100,
     ) -> list[Delivery]:
         """Deliveries, newest first; `status=dead` lists the dead letters."""
-        query = select(store.deliveries).order_by(store.deliveries.c.created_at.desc())
+        query = _visible(who).order_by(store.deliveries.c.created_at.desc())
         if status is not None:
             query = query.where(store.deliveries.c.status == status)
-        if who.role not in SEE_ALL:
-            mine = select(store.subscriptions.c.subscription_id).where(
-                store.subscriptions.c.organisation == who.organisation
-            )
-            query = query.where(store.deliveries.c.subscription_id.in_(mine))
         with worker.engine.connect() as conn:
             rows = conn.execute(query.limit(min(max(limit, 1), 500))).all()
         return [Delivery.model_validate(r._asdict()) for r in rows]
@@ -87,13 +82,27 @@ def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
         key: str, request: Request, who: Annotated[Caller, Depends(caller)]
     ) -> dict[str, str] | JSONResponse:
         """Put a dead letter back in the queue (the same idempotency key is sent again)."""
-        visible = deliveries(who, "dead", 500)
-        if not any(d.key == key for d in visible):
+        query = _visible(who).where(
+            store.deliveries.c.key == key, store.deliveries.c.status == "dead"
+        )
+        with worker.engine.connect() as conn:
+            found = conn.execute(query).first()
+        if found is None or not worker.redeliver(key):
             return _problem(request, 404, "Not found", f"no dead letter {key} you may see")
-        worker.redeliver(key)
         return {"key": key, "status": "pending"}
 
     return app
+
+
+def _visible(who: Caller) -> Select[Any]:
+    """The deliveries a caller may see: all for the forum and admins, else its own webhooks."""
+    query = select(store.deliveries)
+    if who.role not in SEE_ALL:
+        mine = select(store.subscriptions.c.subscription_id).where(
+            store.subscriptions.c.organisation == who.organisation
+        )
+        query = query.where(store.deliveries.c.subscription_id.in_(mine))
+    return query
 
 
 def _problem(request: Request, status: int, title: str, detail: str) -> JSONResponse:

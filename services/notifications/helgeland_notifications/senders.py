@@ -22,6 +22,10 @@ class DeliveryFailed(Exception):
     """The recipient did not take the message; it will be retried."""
 
 
+class SubscriptionEnded(Exception):
+    """The webhook's subscription has ended: the delivery is cancelled, not retried."""
+
+
 class Senders:
     def __init__(self, settings: NotifySettings, engine: Engine) -> None:
         self.settings = settings
@@ -62,13 +66,15 @@ class Senders:
 
     def _secret(self, subscription_id: str) -> str:
         with self.engine.connect() as conn:
-            return str(
-                conn.execute(
-                    select(store.subscriptions.c.secret).where(
-                        store.subscriptions.c.subscription_id == subscription_id
-                    )
-                ).scalar_one()
-            )
+            secret, active = conn.execute(
+                select(store.subscriptions.c.secret, store.subscriptions.c.active).where(
+                    store.subscriptions.c.subscription_id == subscription_id
+                )
+            ).one()
+        if not active:
+            msg = "the subscription has ended"
+            raise SubscriptionEnded(msg)
+        return str(secret)
 
     async def _webhook(self, row: Any, now: datetime) -> None:
         try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helgeland_contracts.sealing import DEMO_KEY_FILE, demo_key, parse_key
-from pydantic import Field, SecretStr
+from helgeland_contracts.sealing import demo_key, parse_key
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,11 +47,18 @@ class NotifySettings(BaseSettings):
     retry_schedule_seconds: list[float] = [5, 300, 1800, 7200, 18000, 36000, 36000, 36000]
     retry_jitter: float = 0.2
 
+    @field_validator("webhook_sealing_key")
+    @classmethod
+    def _key_is_well_formed(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_key(value.get_secret_value())  # a malformed key fails at start, not later
+        return value
+
     def sealing_key(self) -> bytes | None:
         """The key that unseals webhook secrets: configured, or demo mode's, or none."""
         if self.webhook_sealing_key is not None:
             return parse_key(self.webhook_sealing_key.get_secret_value())
-        if self.demo or (self.data_dir / DEMO_KEY_FILE).exists():
+        if self.demo:
             return demo_key(self.data_dir)
         return None
 

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, select, text, u
 
 from helgeland_notifications import store
 from helgeland_notifications.messages import Deriver, Effect, Recipients
-from helgeland_notifications.senders import DeliveryFailed, Senders
+from helgeland_notifications.senders import DeliveryFailed, Senders, SubscriptionEnded
 from helgeland_notifications.settings import NotifySettings
 
 NAME = "notifications"
@@ -172,8 +172,12 @@ class Worker:
         # it, not from the start of the batch.
         try:
             await self.senders.send(row, self.clock())
+        except SubscriptionEnded as ended:
+            self._set(row.key, status="cancelled", last_error=str(ended))
         except DeliveryFailed as error:
             self._failed(row, str(error), self.clock())
+        except Exception as error:  # one bad message must not stop the others
+            self._failed(row, f"{type(error).__name__}: {error}", self.clock())
         else:
             self._set(
                 row.key,
@@ -216,6 +220,8 @@ class Worker:
         until it stops (so no message is sent twice by two workers)."""
         with Leadership(self.engine, self.settings.database_schema) as leadership:
             while not stop.is_set() and not leadership.acquire():
+                if until_idle:
+                    return  # another worker is active and will do the work
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
             self.leading = leadership.held

@@ -16,7 +16,7 @@ from helgeland_pipeline.domain.career import (
     Lis1Part,
     career_id,
 )
-from helgeland_pipeline.domain.common import Actor, Stamp, require
+from helgeland_pipeline.domain.common import Actor, Role, Stamp, require
 from helgeland_pipeline.domain.forum import ForumCandidacy, NotYours, candidacy_id
 
 Milestone = Callable[[Career, Stamp], None]
@@ -27,7 +27,9 @@ class CareerCommands(PipelineBase):
         self, actor: Actor, candidate_id: UUID, occurred_at: datetime | None = None
     ) -> Saved:
         """LIS1 starts (its hospital part) for a candidate who accepted the LIS1 offer."""
-        _check_not_municipal(actor, "the hospital records the start of LIS1")
+        if actor.role not in {Role.HOSPITAL_RECRUITER, Role.ADMIN}:
+            msg = "the hospital records the start of LIS1"
+            raise NotYours(msg)
         candidate = self._get(candidate_id, Candidate, "candidate")
         require(candidate.offer_state == OfferState.ACCEPTED, "LIS1 starts after an accepted offer")
         require(not self._exists(career_id(candidate_id)), "LIS1 has already started")
@@ -53,13 +55,16 @@ class CareerCommands(PipelineBase):
         candidate_id: UUID,
         milestone: Milestone,
         occurred_at: datetime | None = None,
+        in_municipality: str | None = None,
     ) -> Saved:
-        """Any other milestone, acted by the hospital, the forum or the doctor's municipality."""
+        """Any other milestone, acted by the hospital, the forum or the doctor's municipality
+        (`in_municipality` when it is not the career's current one, as for a return)."""
         career = self._career(candidate_id)
-        if career.municipality is None:
+        municipality = in_municipality or career.municipality
+        if municipality is None:
             _check_not_municipal(actor, "a municipality records milestones from LIS3 on")
         else:
-            _check_acting(actor, career.municipality)
+            _check_acting(actor, municipality)
         milestone(career, self._stamp(actor, occurred_at))
         return self._save(career)
 

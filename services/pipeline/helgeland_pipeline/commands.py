@@ -52,7 +52,11 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     finally:
         if notifications is not None:
             notifications.terminate()
-            notifications.wait(timeout=10)
+            try:
+                notifications.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                notifications.kill()  # its pending messages wait for the next start
+                notifications.wait()
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
@@ -161,16 +165,18 @@ def report(
 def _check_writable(path: Path) -> None:
     """Refuse an output path that cannot be written before spending time on the replay."""
     problem = None
+    existing = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
     if path.is_dir():
         problem = "it is a folder"
-    else:
-        parent = path.parent
-        while not parent.exists():
-            parent = parent.parent
-        if not parent.is_dir():
-            problem = f"{parent} is not a folder"
-        elif not os.access(parent, os.W_OK | os.X_OK):
-            problem = f"{parent} is not writable"
+    elif path.exists():
+        if not os.access(path, os.W_OK):
+            problem = "it is not writable"
+    elif existing is None:
+        problem = "no folder on its path exists"
+    elif not existing.is_dir():
+        problem = f"{existing} is not a folder"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"{existing} is not writable"
     if problem is not None:
         msg = f"helgeland report: cannot write {path}: {problem}"
         raise CliError(msg)

@@ -59,6 +59,10 @@ def _dispatch(app: PipelineApplication, actor: Actor, cid: UUID, body: Milestone
         app.check_municipality(body.to_municipality)
     if isinstance(body, Returned):
         app.check_municipality(body.municipality)
+        # Recorded by the municipality the doctor comes back to, not the one they left.
+        return app.record_milestone(
+            actor, cid, _milestone(body), body.occurred_at, in_municipality=body.municipality
+        )
     return app.record_milestone(actor, cid, _milestone(body), body.occurred_at)
 
 

@@ -253,5 +253,7 @@ class Candidate(Aggregate):
 
 
 def _looks_like_email(value: str) -> bool:
-    local, _, domain = value.strip().partition("@")
-    return bool(local) and "." in domain and " " not in value.strip()
+    address = value.strip()
+    local, _, domain = address.partition("@")
+    printable = all(c.isprintable() and not c.isspace() for c in address)
+    return bool(local) and "." in domain and printable

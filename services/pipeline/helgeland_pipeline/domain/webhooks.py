@@ -33,8 +33,14 @@ class WebhookSubscription(Aggregate):
         stamp: Stamp,
     ) -> WebhookSubscription:
         parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            parts = urlsplit("")
+        printable = all(c.isprintable() and not c.isspace() for c in url)
         require_valid(
-            parts.scheme in {"https", "http"} and bool(parts.netloc), "not an http(s) URL"
+            parts.scheme in {"https", "http"} and bool(parts.hostname) and printable,
+            "not an http(s) URL",
         )
         require_valid(bool(event_types), "subscribe to at least one event type")
         unknown = sorted(set(event_types) - set(WEBHOOK_EVENT_TYPES))
