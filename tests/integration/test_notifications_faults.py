@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import json
 import os
 import random
 import signal
@@ -35,8 +36,9 @@ from helgeland_notifications.auth import Verifier
 from helgeland_notifications.messages import Recipients
 from helgeland_notifications.settings import NotifySettings
 from helgeland_notifications.worker import Worker, make_engine
+from helgeland_pipeline.app_career import left
 from helgeland_pipeline.bootstrap import Services, build_services, demo_issuer
-from helgeland_pipeline.domain.career import Career
+from helgeland_pipeline.domain.career import Career, Destination, LeavingReason
 from helgeland_pipeline.domain.common import Role, programme_day
 from helgeland_pipeline.settings import Settings
 from sqlalchemy import Engine, func, select
@@ -57,6 +59,7 @@ from tests.integration.notify_support import (
 from tests.integration.test_notifications_e2e import invite, named, offer, subscribe
 
 BRONNOY = "1813"
+BINDAL = "1811"
 RECIPIENTS = Recipients.load(None)
 LIST_SUBJECT = "Helgelandslegen: LIS1-listen for LIS1 vår 2027 er sendt til forumet"
 PROBLEM = "application/problem+json"
@@ -635,6 +638,86 @@ async def test_the_notice_goes_to_the_municipality_the_doctor_works_in_now(
     recertification = [r for r in notices if "Resertifisering" in (r.subject or "")]
     assert [r.recipient for r in recertification] == [RECIPIENTS.municipalities[VEFSN]]
     assert "Vefsn" in (recertification[0].body_text or "")
+
+
+async def test_the_notice_follows_a_doctor_who_moves_after_approval(
+    services: Services,
+    settings: Settings,
+    clock: Clock,
+    smtp: SmtpSink,
+    receiver: RecordingReceiver,
+) -> None:
+    """Approved in Rana, then moved to Vefsn, left, and came back to Bindal (all before the
+    notice is due): only Bindal's notice stays, for the same moment; the doctor's own stays."""
+    app = services.app
+    for number, path in ((RANA, "/rana"), (VEFSN, "/vefsn"), (BINDAL, "/bindal")):
+        subscribe(services, receiver, municipal(number), path, ["recertification_due"])
+    fl = forum_list(app, shared=1)
+    [kari] = fl.shared
+    kari_email = named(services, kari, "Kari Nordmann")
+    app.accept_lis3_offer(FORUM, kari, offer(services, fl, kari, RANA))
+    app.start_lis1(RECRUITER, kari)
+    clock.advance(days=540)
+    app.start_lis3(municipal(RANA), kari)
+    clock.advance(days=4 * 365)
+    app.record_milestone(municipal(RANA), kari, Career.approve_specialist)
+    worker = make_worker(settings, smtp, DEAD_SCHEDULE)
+    try:
+        worker.derive_all()  # the notices for Rana are waiting
+        clock.advance(days=100)
+        app.record_milestone(
+            municipal(RANA), kari, lambda c, stamp: c.move_within_helgeland(VEFSN, stamp)
+        )
+        clock.advance(days=100)
+        app.record_milestone(
+            municipal(VEFSN),
+            kari,
+            left(LeavingReason.FAMILY, "", Destination.ELSEWHERE_IN_NORWAY),
+        )
+        clock.advance(days=100)
+        app.record_milestone(
+            RECRUITER, kari, lambda c, stamp: c.return_to(BINDAL, stamp), in_municipality=BINDAL
+        )
+        worker.derive_all()
+        rows = [
+            r
+            for r in deliveries(worker)
+            if "Resertifisering" in (r.subject or "")
+            or (r.payload or {}).get("type") == "recertification_due"
+        ]
+        # Sent now (as if the day had come): the service's own note stays behind.
+        [hook] = [r for r in rows if r.channel == "webhook" and r.status == "pending"]
+        with worker.engine.begin() as conn:
+            conn.execute(
+                store.deliveries.update()
+                .where(store.deliveries.c.key == hook.key)
+                .values(next_attempt_at=worker.clock())
+            )
+        await worker.deliver_due()
+    finally:
+        await worker.close()
+    [sent] = receiver.at("/bindal")
+    assert sent.payload["data"] == {"due": hook.payload["data"]["due"]}
+    assert "_meta" not in sent.payload
+    assert str(kari) not in json.dumps(sent.payload)
+    waiting = sorted((r.channel, r.recipient) for r in rows if r.status == "pending")
+    assert waiting == sorted(
+        [
+            ("email", kari_email),
+            ("email", RECIPIENTS.municipalities[BINDAL]),
+            ("webhook", receiver.url("/bindal")),
+        ]
+    )
+    cancelled = sorted((r.channel, r.recipient) for r in rows if r.status == "cancelled")
+    assert cancelled == sorted(
+        [
+            ("email", RECIPIENTS.municipalities[RANA]),
+            ("webhook", receiver.url("/rana")),
+            ("email", RECIPIENTS.municipalities[VEFSN]),
+            ("webhook", receiver.url("/vefsn")),
+        ]
+    )
+    assert len({r.next_attempt_at for r in rows if r.status == "pending"}) == 1
 
 
 async def test_two_subscriptions_at_one_url_each_get_their_delivery(

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ class Deriver:
             "Career.Lis3Started": self.on_career_lis3_started,
             "Career.MovedWithinHelgeland": self.on_career_moved,
             "Career.Returned": self.on_career_returned,
+            "Career.Left": self.on_career_left,
             "WebhookSubscription.Subscribed": self.on_webhook_subscribed,
             "WebhookSubscription.Unsubscribed": self.on_webhook_unsubscribed,
             "Lis1Round.ListSentToForum": self.on_round_list_sent_to_forum,
@@ -127,9 +128,14 @@ class Deriver:
 
     def on_career_moved(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
         self._career_municipality(conn, e, d["to_municipality"])
+        self._readdress_notice(conn, e, d["to_municipality"])
 
     def on_career_returned(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
         self._career_municipality(conn, e, d["municipality"])
+        self._readdress_notice(conn, e, d["municipality"])
+
+    def on_career_left(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        self._readdress_notice(conn, e, None)
 
     def _career_municipality(self, conn: Connection, e: Envelope, municipality: str) -> None:
         conn.execute(
@@ -331,26 +337,65 @@ class Deriver:
                 name=person.name,
                 due=due.isoformat(),
             )
-        municipality = career.municipality
-        if municipality in self.recipients.municipalities:
-            self._email(
-                self.recipients.municipalities[municipality],
-                "municipality",
-                None,
-                "recertification_due_municipality",
-                not_before=when,
-                due=due.isoformat(),
-                municipality=self.recipients.names.get(municipality, municipality),
+        self._tell_municipality(conn, str(e.aggregate_id), career.municipality, due, when)
+
+    def _tell_municipality(
+        self, conn: Connection, career_id: str, municipality: str | None, due: date, when: datetime
+    ) -> None:
+        """The employer's notice; `_meta` (never sent) lets a later move re-address it."""
+        if municipality not in self.recipients.municipalities:
+            return
+        meta = {"recertification_of": career_id, "due": due.isoformat(), "at": when.isoformat()}
+        self._email(
+            self.recipients.municipalities[municipality],
+            "municipality",
+            None,
+            "recertification_due_municipality",
+            not_before=when,
+            meta=meta,
+            due=due.isoformat(),
+            municipality=self.recipients.names.get(municipality, municipality),
+        )
+        self._webhooks(
+            conn,
+            "recertification_due",
+            {"due": due.isoformat()},
+            None,
+            roles=(),
+            municipality=municipality,
+            not_before=when,
+            meta=meta,
+        )
+
+    def _readdress_notice(self, conn: Connection, e: Envelope, municipality: str | None) -> None:
+        """A doctor moved, left or came back before the notice went out: it goes to the
+        municipality they work in now, or to none."""
+        career_id = str(e.aggregate_id)
+        rows = conn.execute(
+            select(store.deliveries).where(store.deliveries.c.audience == "municipality")
+        ).all()
+        notices = [
+            r
+            for r in rows
+            if ((r.payload or {}).get("_meta") or {}).get("recertification_of") == career_id
+        ]
+        if not notices:
+            return
+        latest = max(r.position for r in notices)
+        current = [r for r in notices if r.position == latest]
+        if any(r.status in {"delivered", "dead"} for r in current):
+            return  # it has gone out (or was tried to the end): nothing to re-address
+        conn.execute(
+            update(store.deliveries)
+            .where(
+                store.deliveries.c.key.in_([r.key for r in current]),
+                store.deliveries.c.status == "pending",
             )
-            self._webhooks(
-                conn,
-                "recertification_due",
-                {"due": due.isoformat()},
-                None,
-                roles=(),
-                municipality=municipality,
-                not_before=when,
-            )
+            .values(status="cancelled", last_error="the doctor no longer works there")
+        )
+        meta = current[0].payload["_meta"]
+        due, when = date.fromisoformat(meta["due"]), datetime.fromisoformat(meta["at"])
+        self._tell_municipality(conn, career_id, municipality, due, when)
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -383,6 +428,7 @@ class Deriver:
         candidate_id: str | None,
         template: str,
         not_before: datetime | None = None,
+        meta: dict[str, str] | None = None,
         **fields: object,
     ) -> None:
         message = render(template, "nb", **fields)
@@ -395,6 +441,7 @@ class Deriver:
                 message.subject,
                 message.text,
                 message.html,
+                payload={"_meta": meta} if meta else None,
                 not_before=not_before,
             )
         )
@@ -408,6 +455,7 @@ class Deriver:
         roles: tuple[str, ...],
         municipality: str | None = None,
         not_before: datetime | None = None,
+        meta: dict[str, str] | None = None,
     ) -> None:
         subs = conn.execute(
             select(store.subscriptions).where(store.subscriptions.c.active.is_(True))
@@ -420,7 +468,9 @@ class Deriver:
             ):
                 continue
             audience = "municipality" if sub.role == "municipality" else sub.role.split("_")[0]
-            body = {"type": event_type, "data": payload}
+            body: dict[str, Any] = {"type": event_type, "data": payload}
+            if meta:
+                body["_meta"] = meta  # the service's own note; senders leave it out
             self.effects.append(
                 Effect(
                     "webhook",

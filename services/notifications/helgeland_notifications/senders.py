@@ -81,8 +81,9 @@ class Senders:
             secret = unseal(self._secret(row.subscription_id), self.settings.sealing_key())
         except SealingError as error:
             raise DeliveryFailed(f"signing: {error}") from error
+        sent = {k: v for k, v in row.payload.items() if k != "_meta"}
         body = json.dumps(
-            {**row.payload, "timestamp": row.created_at.isoformat()}, separators=(",", ":")
+            {**sent, "timestamp": row.created_at.isoformat()}, separators=(",", ":")
         ).encode()
         signed = headers(secret, row.key, int(now.timestamp()), body)
         try:
