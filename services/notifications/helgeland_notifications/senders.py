@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -31,6 +32,12 @@ class Senders:
         self.settings = settings
         self.engine = engine
         self.http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+        # STARTTLS verifies the server's certificate: against the system's CAs, or the given.
+        self._tls = (
+            ssl.create_default_context(cafile=settings.smtp_ca_file)
+            if settings.smtp_starttls
+            else None
+        )
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -57,6 +64,7 @@ class Senders:
                 hostname=self.settings.smtp_host,
                 port=self.settings.smtp_port,
                 start_tls=self.settings.smtp_starttls,
+                tls_context=self._tls,
                 username=self.settings.smtp_username,
                 password=password.get_secret_value() if password else None,
                 timeout=30,

@@ -22,6 +22,9 @@ class NotifySettings(BaseSettings):
     smtp_starttls: bool = False
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
+    smtp_ca_file: Path | None = Field(
+        default=None, description="CA certificates to trust for STARTTLS (default: the system's)"
+    )
     mail_from: str = "Helgelandslegen <varsel@helgelandslegen.example>"
     recipients_file: Path | None = Field(
         default=None, description="JSON: forum and municipality e-mail addresses"
