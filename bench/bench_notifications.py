@@ -42,6 +42,7 @@ import json
 import multiprocessing
 import os
 import platform
+import secrets
 import shlex
 import sqlite3
 import sys
@@ -85,7 +86,13 @@ from sqlalchemy import (
     update,
 )
 
-from bench.bench_pipeline import DEFAULT_POSTGRES_URL, fresh_schema, source_state
+from bench.bench_pipeline import (
+    DEFAULT_POSTGRES_URL,
+    fresh_schema,
+    python_as_typed,
+    source_state,
+    without_password,
+)
 from tests.factories import FORUM, RECRUITER, Clock, forum_list, lis3_terms, municipal
 from tests.integration.notify_support import smtp_server, webhook_receiver
 
@@ -149,6 +156,7 @@ class Delivered:
         return self.count[channel] / self.sending[channel]
 
 
+BENCH_KEY = secrets.token_hex(32)  # seals the subscriptions' webhook secrets, as in production
 T = TypeVar("T", Derived, Delivered, Timed)
 
 
@@ -728,7 +736,9 @@ async def deliver(result: Result, worker: Worker, receivers: Receivers, options:
 def run_sqlite(options: Options) -> Result:
     with tempfile.TemporaryDirectory(prefix="helgeland-bench-notify-") as tmp:
         path = Path(tmp) / "bench.sqlite"
-        settings = Settings(database_url=f"sqlite:///{path}", data_dir=Path(tmp))
+        settings = Settings(
+            database_url=f"sqlite:///{path}", data_dir=Path(tmp), webhook_sealing_key=BENCH_KEY
+        )
         where = f"temporary file {path} (SQLite {sqlite3.sqlite_version}, WAL)"
         return asyncio.run(measure("sqlite", where, settings, options))
 
@@ -738,20 +748,14 @@ def run_postgres(options: Options, url: str) -> Result:
         row = conn.execute("SHOW server_version").fetchone()
         version = str(row[0]).split()[0] if row else "?"
     with fresh_schema(url) as schema, tempfile.TemporaryDirectory(prefix="helgeland-bench-") as tmp:
-        settings = Settings(database_url=url, database_schema=schema, data_dir=Path(tmp))
-        where = f"{_without_password(url)}, fresh schema {schema} (PostgreSQL {version})"
+        settings = Settings(
+            database_url=url,
+            database_schema=schema,
+            data_dir=Path(tmp),
+            webhook_sealing_key=BENCH_KEY,
+        )
+        where = f"{without_password(url)}, fresh schema {schema} (PostgreSQL {version})"
         return asyncio.run(measure("postgres", where, settings, options))
-
-
-def _without_password(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
-
-
-# --- the report ----------------------------------------------------------------------------
 
 
 def _times(n: int) -> str:
@@ -929,18 +933,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.backend in ("postgres", "both"):
         results.append(run_postgres(options, args.postgres_url))
     given = list(sys.argv[1:] if argv is None else argv)
-    command_line = shlex.join([_python(), "-m", "bench.bench_notifications", *given])
+    command_line = shlex.join([python_as_typed(), "-m", "bench.bench_notifications", *given])
     print(report(results, options, command_line, load_at_start))
     return 0
-
-
-def _python() -> str:
-    """The interpreter as typed when it lives under the current directory (.venv/bin/python)."""
-    executable = Path(sys.executable)
-    try:
-        return str(executable.relative_to(Path.cwd()))
-    except ValueError:
-        return str(executable)
 
 
 if __name__ == "__main__":

@@ -507,7 +507,7 @@ def run_postgres(count: int, rounds: int, page_size: int | None, url: str) -> Re
     with fresh_schema(url) as schema, tempfile.TemporaryDirectory(prefix="helgeland-bench-") as tmp:
         return measure(
             "postgres",
-            f"{_without_password(url)}, fresh schema {schema} (PostgreSQL {version})",
+            f"{without_password(url)}, fresh schema {schema} (PostgreSQL {version})",
             _settings(url, schema, Path(tmp), page_size),
             lambda events: PostgresRaw(url, schema, events),
             count,
@@ -520,7 +520,7 @@ def _settings(url: str, schema: str | None, data_dir: Path, page_size: int | Non
     return Settings(database_url=url, database_schema=schema, data_dir=data_dir, **extra)
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
     scheme, _, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
     if not at or ":" not in credentials:
@@ -651,12 +651,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.backend in ("postgres", "both"):
         results.append(run_postgres(args.events, args.rounds, args.page_size, args.postgres_url))
     given = list(sys.argv[1:] if argv is None else argv)
-    command_line = shlex.join([_python(), "-m", "bench.bench_pipeline", *given])
+    command_line = shlex.join([python_as_typed(), "-m", "bench.bench_pipeline", *given])
     print(report(results, command_line, args.rounds, load_at_start))
     return 0
 
 
-def _python() -> str:
+def python_as_typed() -> str:
     """The interpreter as typed when it lives under the current directory (.venv/bin/python)."""
     executable = Path(sys.executable)
     try:

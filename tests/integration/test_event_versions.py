@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from eventsourcing.persistence import StoredEvent
 from helgeland_contracts.codec import decode
+from helgeland_contracts.events_v1 import Envelope
 from helgeland_contracts.sealing import unseal
 from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.domain.rounds import Lis1Round
@@ -25,6 +26,20 @@ def services(settings: Settings) -> Iterator[Services]:
     built = build_services(settings, clock=Clock())
     yield built
     built.close()
+
+
+def only_envelope(services: Services) -> Envelope:
+    """The log's one event, as a consumer reads it."""
+    (notification,) = services.app.recorder.select_notifications(start=None, limit=10)
+    envelope = decode(
+        notification.topic,
+        notification.state,
+        notification.id,
+        notification.originator_id,
+        notification.originator_version,
+    )
+    assert envelope is not None
+    return envelope
 
 
 def _version_1_round_opened(round_id: uuid.UUID) -> StoredEvent:
@@ -73,15 +88,7 @@ def test_a_version_1_event_loads_projects_and_reaches_consumers(services: Servic
     assert row.name == "LIS1 2026"
     assert row.lis1_starts_on is None
 
-    (notification,) = services.app.recorder.select_notifications(start=None, limit=10)
-    envelope = decode(
-        notification.topic,
-        notification.state,
-        notification.id,
-        notification.originator_id,
-        notification.originator_version,
-    )
-    assert envelope is not None
+    envelope = only_envelope(services)
     assert envelope.schema_version == 2
     assert envelope.data.model_dump()["name"] == "LIS1 2026"
 
@@ -96,15 +103,7 @@ def test_the_log_holds_webhook_secrets_sealed(services: Services) -> None:
     assert secret.removeprefix("whsec_").encode() not in stored.state
     loaded: object = services.app.repository.get(saved.id)
     assert isinstance(loaded, WebhookSubscription)
-    (notification,) = services.app.recorder.select_notifications(start=None, limit=10)
-    envelope = decode(
-        notification.topic,
-        notification.state,
-        notification.id,
-        notification.originator_id,
-        notification.originator_version,
-    )
-    assert envelope is not None
+    envelope = only_envelope(services)
     assert envelope.schema_version == 2
     sealed = envelope.data.model_dump()["sealed_secret"]
     assert unseal(sealed, services.settings.webhook_sealing_key_bytes()) == secret
@@ -151,15 +150,7 @@ def test_a_version_1_subscription_with_a_clear_secret_still_loads_and_signs(
     loaded: object = services.app.repository.get(subscription_id)
     assert isinstance(loaded, WebhookSubscription)
     assert loaded.active
-    (notification,) = services.app.recorder.select_notifications(start=None, limit=10)
-    envelope = decode(
-        notification.topic,
-        notification.state,
-        notification.id,
-        notification.originator_id,
-        notification.originator_version,
-    )
-    assert envelope is not None
+    envelope = only_envelope(services)
     assert envelope.schema_version == 2
     # Consumers unseal it as they do a sealed one: the clear secret comes through.
     assert unseal(envelope.data.model_dump()["sealed_secret"], None) == secret
