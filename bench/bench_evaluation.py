@@ -47,7 +47,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="helgeland-bench-eval-"))
-    settings = Settings(database_url=f"sqlite:///{folder / 'eval.sqlite'}", data_dir=folder)
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'eval.sqlite'}", data_dir=folder, auto_migrate=True
+    )
     services = build_services(settings)
     started = time.perf_counter()
     commands = SyntheticHistory(

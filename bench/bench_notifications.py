@@ -261,6 +261,7 @@ def worker_settings(
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
         start_quiet=False,
+        auto_migrate=True,
         retry_schedule_seconds=[0.05, 0.05, 0.05],
         webhook_sealing_key=settings.webhook_sealing_key_bytes().hex(),
         poll_seconds=0.05,
@@ -737,7 +738,10 @@ def run_sqlite(options: Options) -> Result:
     with tempfile.TemporaryDirectory(prefix="helgeland-bench-notify-") as tmp:
         path = Path(tmp) / "bench.sqlite"
         settings = Settings(
-            database_url=f"sqlite:///{path}", data_dir=Path(tmp), webhook_sealing_key=BENCH_KEY
+            database_url=f"sqlite:///{path}",
+            data_dir=Path(tmp),
+            webhook_sealing_key=BENCH_KEY,
+            auto_migrate=True,
         )
         where = f"temporary file {path} (SQLite {sqlite3.sqlite_version}, WAL)"
         return asyncio.run(measure("sqlite", where, settings, options))
@@ -753,6 +757,7 @@ def run_postgres(options: Options, url: str) -> Result:
             database_schema=schema,
             data_dir=Path(tmp),
             webhook_sealing_key=BENCH_KEY,
+            auto_migrate=True,
         )
         where = f"{without_password(url)}, fresh schema {schema} (PostgreSQL {version})"
         return asyncio.run(measure("postgres", where, settings, options))

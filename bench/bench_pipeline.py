@@ -517,7 +517,9 @@ def run_postgres(count: int, rounds: int, page_size: int | None, url: str) -> Re
 
 def _settings(url: str, schema: str | None, data_dir: Path, page_size: int | None) -> Settings:
     extra: dict[str, Any] = {} if page_size is None else {"projection_page_size": page_size}
-    return Settings(database_url=url, database_schema=schema, data_dir=data_dir, **extra)
+    return Settings(
+        database_url=url, database_schema=schema, data_dir=data_dir, auto_migrate=True, **extra
+    )
 
 
 def without_password(url: str) -> str:

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from helgeland_contracts.bounds import (
+    Day,
+    Moment,
+    MultiLine,
+    MunicipalityNumber,
+    PositionCount,
+    Positions,
+    SingleLine,
+    UnitCode,
+    check_plain_keys,
+)
 
 CareerPreference = Literal["hospital", "general_practice", "undecided"]
 LocalConnectionKind = Literal["grew_up", "family", "studied", "placement"]
@@ -18,13 +30,25 @@ Stage = Literal[
 
 
 class Request(BaseModel):
-    """Base of every request body: unknown fields are refused, not ignored."""
+    """Base of every request body: unknown fields are refused, not ignored.
+
+    Every field is bounded (`helgeland_contracts.bounds`) to what both stores and every read
+    model hold, so a refused value never reaches the log.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_field_names(cls, data: Any) -> Any:
+        # An unknown field's name is echoed in the refusal; one that cannot be is refused first.
+        return check_plain_keys(data)
+
 
 class Backdatable(Request):
-    occurred_at: AwareDatetime | None = Field(
+    """A command that may be entered late: `occurred_at` is when it happened in the world."""
+
+    occurred_at: Moment | None = Field(
         default=None,
         description="When it happened in the world, if not now (may be back-dated, never future)",
         examples=["2027-01-14T10:00:00+01:00"],
@@ -34,13 +58,13 @@ class Backdatable(Request):
 class RoundCreate(Backdatable):
     """Open a LIS1 round: positions per hospital unit, how many coupled to a LIS3 post."""
 
-    name: str = Field(min_length=1, max_length=200, examples=["LIS1 høst 2027"])
-    positions: dict[str, int] = Field(
+    name: SingleLine = Field(min_length=1, max_length=200, examples=["LIS1 høst 2027"])
+    positions: Positions = Field(
         description="Positions per hospital unit code", examples=[{"rana": 6, "mosjoen": 4}]
     )
-    coupled_positions: int = Field(ge=0, examples=[5])
-    application_deadline: date = Field(examples=["2027-03-01"])
-    lis1_starts_on: date | None = Field(
+    coupled_positions: PositionCount = Field(examples=[5])
+    application_deadline: Day = Field(examples=["2027-03-01"])
+    lis1_starts_on: Day | None = Field(
         default=None, description="When LIS1 starts (it lasts 18 months)", examples=["2027-09-01"]
     )
 
@@ -54,24 +78,24 @@ class RoundAdvance(Backdatable):
 class CandidateRegister(Backdatable):
     """Register a candidate. Name and contact details are the only personal data kept."""
 
-    name: str = Field(min_length=1, max_length=200, examples=["Kari Nordmann"])
-    email: str = Field(min_length=3, max_length=320, examples=["kari.nordmann@example.no"])
-    phone: str | None = Field(default=None, max_length=50, examples=["+47 900 00 000"])
+    name: SingleLine = Field(min_length=1, max_length=200, examples=["Kari Nordmann"])
+    email: SingleLine = Field(min_length=3, max_length=320, examples=["kari.nordmann@example.no"])
+    phone: SingleLine | None = Field(default=None, max_length=50, examples=["+47 900 00 000"])
 
 
 class ContactDetails(Request):
     """Correct a candidate's name or contact details."""
 
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320)
-    phone: str | None = Field(default=None, max_length=50)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    email: SingleLine = Field(min_length=3, max_length=320)
+    phone: SingleLine | None = Field(default=None, max_length=50)
 
 
 class StudentContact(Backdatable):
     """Step 1: a campus visit, a 5th-year placement in a municipality, or other contact."""
 
     kind: ContactKind
-    municipality: str | None = Field(
+    municipality: MunicipalityNumber | None = Field(
         default=None,
         description="Municipality number, required for a placement",
         examples=["1833"],
@@ -92,17 +116,17 @@ class ApplicationSubmit(Backdatable):
 class InterviewRecord(Backdatable):
     """Step 3: the hospital interview; it must explore interest in primary care."""
 
-    interviewer: str = Field(min_length=1, max_length=200, examples=["Overlege Ola Hansen"])
+    interviewer: SingleLine = Field(min_length=1, max_length=200, examples=["Overlege Ola Hansen"])
     primary_care_interest: int = Field(ge=1, le=5, description="1 = none, 5 = strong")
-    notes: str = Field(default="", max_length=2000)
+    notes: MultiLine = Field(default="", max_length=2000)
 
 
 class OfferMake(Backdatable):
     """Step 4: offer a LIS1 position at a unit, coupled to a later LIS3 post or not."""
 
-    unit: str = Field(examples=["rana"])
+    unit: UnitCode = Field(examples=["rana"])
     coupled: bool
-    answer_by: date = Field(examples=["2027-04-15"])
+    answer_by: Day = Field(examples=["2027-04-15"])
 
 
 class Answer(Backdatable):
@@ -110,7 +134,9 @@ class Answer(Backdatable):
 
 
 class Withdrawal(Backdatable):
-    reason: str = Field(default="", max_length=500)
+    """The candidate withdraws from the process, with a reason if they gave one."""
+
+    reason: MultiLine = Field(default="", max_length=500)
 
 
 class CommandResult(BaseModel):

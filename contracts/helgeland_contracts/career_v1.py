@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from helgeland_contracts.api_v1 import Backdatable
+from helgeland_contracts.bounds import MultiLine, MunicipalityNumber, SingleLine
 
 
 class Lis1Started(Backdatable):
@@ -33,12 +34,12 @@ class Lis3Started(Backdatable):
 
 class SupervisorAssigned(Backdatable):
     kind: Literal["supervisor_assigned"]
-    supervisor: str = Field(min_length=1, max_length=200)
+    supervisor: SingleLine = Field(min_length=1, max_length=200)
 
 
 class SupervisionGroupJoined(Backdatable):
     kind: Literal["supervision_group_joined"]
-    group: str = Field(min_length=1, max_length=200)
+    group: SingleLine = Field(min_length=1, max_length=200)
 
 
 class InstitutionServiceCompleted(Backdatable):
@@ -63,7 +64,7 @@ class MovedWithinHelgeland(Backdatable):
     """Moved to another Helgeland municipality: still retained in the region."""
 
     kind: Literal["moved_within_helgeland"]
-    to_municipality: str = Field(examples=["1824"])
+    to_municipality: MunicipalityNumber = Field(examples=["1824"])
 
 
 class Left(Backdatable):
@@ -77,7 +78,7 @@ class Left(Backdatable):
         "retirement",
         "other",
     ]
-    note: str = Field(default="", max_length=1000)
+    note: MultiLine = Field(default="", max_length=1000)
     destination: Literal["helgeland_municipality", "elsewhere_in_norway", "hospital", "abroad"]
 
 
@@ -85,7 +86,7 @@ class Returned(Backdatable):
     """Came back to a Helgeland municipality after leaving."""
 
     kind: Literal["returned"]
-    municipality: str = Field(examples=["1833"])
+    municipality: MunicipalityNumber = Field(examples=["1833"])
 
 
 MilestoneIn = Annotated[

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from helgeland_contracts.api_v1 import Backdatable, CareerPreference, LocalConnectionKind
+from helgeland_contracts.bounds import Day, Moment, MunicipalityNumber, SingleLine
 
 InvitationKind = Literal["interview", "tour", "terms_talk"]
 InvitationState = Literal["proposed", "accepted", "declined", "new_time_proposed", "held", "closed"]
@@ -19,7 +20,9 @@ PayModel = Literal["fixed_salary", "fee_based"]
 
 
 class Municipal(Backdatable):
-    municipality: str | None = Field(
+    """A command a municipality gives for itself (or the forum gives on its behalf)."""
+
+    municipality: MunicipalityNumber | None = Field(
         default=None,
         description="Acting municipality's number; taken from a municipality token, "
         "required for the forum or an admin acting on its behalf",
@@ -31,14 +34,14 @@ class InvitationCreate(Municipal):
     """Invite a shared candidate to an interview, a tour, or a talk about pay and conditions."""
 
     kind: InvitationKind
-    proposed_times: list[AwareDatetime] = Field(min_length=1, max_length=5)
+    proposed_times: list[Moment] = Field(min_length=1, max_length=5)
 
 
 class InvitationAnswerIn(Backdatable):
     """The candidate's answer: accepted, declined, or a new time proposed."""
 
     answer: Literal["accepted", "declined", "new_time_proposed"]
-    new_time: AwareDatetime | None = None
+    new_time: Moment | None = None
 
 
 class Lis3Terms(BaseModel):
@@ -56,12 +59,23 @@ class Lis3Terms(BaseModel):
     )
 
 
+# Bounded in a subclass: `Lis3Terms` also describes offers already recorded, which must still
+# be read back whatever text they hold.
+class Lis3TermsIn(Lis3Terms):
+    """Key terms of a coupled LIS3 offer as a municipality sends them: names on one line."""
+
+    supervisor: SingleLine | None = Field(
+        default=None, max_length=200, description="Named supervisor, or null: to be named"
+    )
+    supervision_group: SingleLine | None = Field(default=None, max_length=200)
+
+
 class Lis3OfferCreate(Municipal):
     """A LIS3/ALIS post coupled to the candidate's LIS1."""
 
-    start_date: date = Field(description="After the candidate's LIS1 ends")
-    terms: Lis3Terms
-    expires_on: date
+    start_date: Day = Field(description="After the candidate's LIS1 ends")
+    terms: Lis3TermsIn
+    expires_on: Day
 
 
 class CreatedItem(BaseModel):

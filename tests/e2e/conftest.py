@@ -10,7 +10,7 @@ from asgi_lifespan import LifespanManager
 from helgeland_pipeline.api.main import create_app
 from helgeland_pipeline.settings import Settings
 
-from tests.e2e.api import Api
+from tests.e2e.api import Api, settle_after_commands
 
 
 @pytest.fixture
@@ -21,5 +21,9 @@ async def api(settings: Settings) -> AsyncIterator[Api]:
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
         # Unhandled errors come back as a 500 response, as a real server would send them.
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://test",
+            event_hooks={"response": [settle_after_commands(app)]},
+        ) as client:
             yield Api(app, client, settings)

@@ -245,6 +245,10 @@ def offered_lis1(s: Scenario, action: str) -> Call:
 TABLE = [
     # public
     Row("GET", "/health", EVERYONE, get(lambda s: "/health")),
+    Row("GET", "/health/live", EVERYONE, get(lambda s: "/health/live")),
+    Row("GET", "/health/ready", EVERYONE, get(lambda s: "/health/ready")),
+    Row("GET", "/metrics", EVERYONE, get(lambda s: "/metrics")),
+    Row("GET", "/read-models", EVERYONE, get(lambda s: "/read-models")),
     Row("GET", "/openapi.json", EVERYONE, get(lambda s: "/openapi.json"), data=False),
     Row("GET", "/docs", EVERYONE, get(lambda s: "/docs"), data=False),
     Row(

@@ -178,3 +178,40 @@ def test_the_demo_service_sends_the_forum_list_by_mail_and_signed_webhook(
         assert resent.status_code == 409, resent.text  # the list went out in the first run
         time.sleep(1.0)  # the notifications service has read the log again by now
     assert len(mails(cwd / "data" / "mail")) == len(expected)  # nothing sent twice
+
+
+def children(pid: int) -> list[int]:
+    """The process's children, whichever of its threads started them."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text("utf-8").split()]
+    return sorted(found)
+
+
+def test_serve_notices_its_notifications_process_die_and_restarts_it(
+    workdir: tuple[Path, dict[str, str]],
+) -> None:
+    cwd, env = workdir
+    port, notify_port = free_port(), int(env["HELGELAND_NOTIFICATIONS_PORT"])
+    with serving(cwd, env, port, notify_port) as demo:
+        [serve] = [
+            int(p.name)
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and _cmdline(p).endswith(f"serve --demo --port {port}")
+        ]
+        [child] = children(serve)
+        os.kill(child, signal.SIGKILL)
+        wait_for(
+            "serve to say so",
+            lambda: "notifications process stopped (exit code -9)" in demo.output.read_text(),
+        )
+        wait_for("a new notifications process", lambda: children(serve) not in ([], [child]))
+        wait_for("its API", lambda: answers(f"{demo.notifications_url}/openapi.json"), 60.0)
+    assert "Helgelandslegen pipeline stopped." in demo.output.read_text("utf-8")
+
+
+def _cmdline(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""

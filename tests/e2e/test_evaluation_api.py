@@ -30,7 +30,7 @@ from helgeland_pipeline.settings import Settings
 from sqlalchemy import select
 
 from tests.conftest import sqlite_settings
-from tests.e2e.api import PROBLEM, Api, iso_days
+from tests.e2e.api import PROBLEM, Api, iso_days, settle_after_commands
 
 PNG = b"\x89PNG\r\n\x1a\n"
 EVALUATION = (
@@ -153,7 +153,11 @@ async def demo(demo_store: DemoStore) -> AsyncIterator[Api]:
     app = create_app(demo_store.settings)
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://test",
+            event_hooks={"response": [settle_after_commands(app)]},
+        ) as client:
             yield Api(app, client, demo_store.settings)
 
 

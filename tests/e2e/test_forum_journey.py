@@ -23,7 +23,7 @@ from helgeland_pipeline.domain.forum import ForumCandidacy, candidacy_id
 from helgeland_pipeline.domain.rounds import RoundStatus
 from helgeland_pipeline.settings import Settings
 
-from tests.e2e.api import PROBLEM, Api, iso_days
+from tests.e2e.api import PROBLEM, Api, iso_days, settle_after_commands
 from tests.factories import (
     NOW,
     RANA,
@@ -521,7 +521,11 @@ async def clocked_api(settings: Settings, clock: Clock) -> AsyncIterator[Api]:
     app = create_app(settings, clock)
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://test",
+            event_hooks={"response": [settle_after_commands(app)]},
+        ) as client:
             yield Api(app, client, settings)
 
 

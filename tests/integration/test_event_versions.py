@@ -157,7 +157,9 @@ def test_a_version_1_subscription_with_a_clear_secret_still_loads_and_signs(
 
 
 def test_outside_demo_mode_subscribing_needs_a_sealing_key(settings: Settings) -> None:
-    production = settings.model_copy(update={"demo": False, "webhook_sealing_key": None})
+    production = settings.model_copy(
+        update={"demo": False, "webhook_sealing_key": None, "auto_migrate": True}
+    )
     built = build_services(production, clock=Clock())
     try:
         before = built.app.recorder.max_notification_id()

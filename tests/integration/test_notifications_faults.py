@@ -1065,3 +1065,40 @@ def _rows(settings: Settings) -> list[Any]:
             return list(conn.execute(select(store.deliveries)).all())
     finally:
         engine.dispose()
+
+
+async def test_the_api_shows_health_and_metrics_and_checks_tokens_as_the_pipeline_does(
+    services: Services,
+    dead_worker: Worker,
+    receiver: RecordingReceiver,
+    notify_api: NotifyApi,
+) -> None:
+    api = notify_api
+    await dead_letter(services, dead_worker, receiver)
+    assert (await api.client.get("/health/live")).status_code == 200
+    ready = await api.client.get("/health/ready")
+    assert ready.status_code == 200, ready.text
+    metrics = (await api.client.get("/metrics")).text
+    assert "helgeland_notifications_dead_letters 1.0" in metrics
+    assert 'helgeland_notifications_deliveries{state="delivered"} 20.0' in metrics
+    assert "helgeland_notifications_log_lag_events 0.0" in metrics
+
+    # The same token rules as the pipeline: a challenge on 401, a subject and, for a
+    # municipality, its municipality are required.
+    unauthenticated = await api.client.get("/deliveries")
+    assert unauthenticated.headers["www-authenticate"] == "Bearer"
+    issuer = demo_issuer(api.settings)
+    for token in (
+        issuer.issue(Role.FORUM, "", FORUM.organisation),
+        issuer.issue(Role.MUNICIPALITY, "demo-kommuneoverlege", "Rana kommune"),
+    ):
+        response = await api.client.get("/deliveries", headers={"Authorization": f"Bearer {token}"})
+        assert_problem(response, 401, "/deliveries")
+        assert response.headers["www-authenticate"] == "Bearer"
+
+    # Behind on the log: not ready, and says how far.
+    forum_list(services.app, shared=1)
+    dead_worker.settings.ready_max_lag_events = 0
+    ready = await api.client.get("/health/ready")
+    assert ready.status_code == 503
+    assert "events behind" in ready.json()["problems"][0]["reason"]

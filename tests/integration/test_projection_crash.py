@@ -20,7 +20,7 @@ import pytest
 from helgeland_pipeline.bootstrap import all_projections, build_services
 from helgeland_pipeline.database import Database
 from helgeland_pipeline.domain.candidates import CareerPreference, ContactKind, LocalConnection
-from helgeland_pipeline.projections.hospital import candidates, timeline
+from helgeland_pipeline.projections.hospital import candidates, rounds, timeline
 from helgeland_pipeline.projections.tracking import tracking
 from helgeland_pipeline.settings import Settings
 from sqlalchemy import Engine, func, select
@@ -169,7 +169,7 @@ def test_a_killed_worker_resumes_and_matches_a_rebuild(
     resumed = snapshot(engine)
 
     # Exactly once: one timeline row per candidate event, and counters counted once.
-    assert [row[0] for row in resumed["hospital_timeline"]] == candidate_events
+    assert [row[0] for row in resumed[timeline.name]] == candidate_events
     with engine.connect() as conn:
         contacts = conn.execute(
             select(candidates.c.contacts, func.count())
@@ -181,12 +181,12 @@ def test_a_killed_worker_resumes_and_matches_a_rebuild(
         ).all()
     assert [tuple(c) for c in contacts] == [(1, BULK_CANDIDATES)]
     assert sorted(i for (i,) in interviews) == [0, 1, 1, 1]
-    assert len(resumed["hospital_candidates"]) == BULK_CANDIDATES + 4
-    assert len(resumed["hospital_rounds"]) == 1
+    assert len(resumed[candidates.name]) == BULK_CANDIDATES + 4
+    assert len(resumed[rounds.name]) == 1
     # The list sent to the forum reached the other read model(s) too.
     assert any(rows for name, rows in resumed.items() if not name.startswith("hospital_"))
 
-    rebuilt = run(["rebuild"], settings, tmp_path, page_size=500)
+    rebuilt = run(["rebuild", "--from-zero"], settings, tmp_path, page_size=500)
     assert f"from {end} events" in rebuilt.stdout
     assert set(positions(engine).values()) == {end}
     assert snapshot(engine) == resumed

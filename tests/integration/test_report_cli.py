@@ -26,6 +26,7 @@ import psycopg
 import pytest
 from helgeland_pipeline.bootstrap import build_services
 from helgeland_pipeline.domain.common import PROGRAMME_TIME_ZONE
+from helgeland_pipeline.projections.hospital import candidates as hospital_candidates
 from helgeland_pipeline.settings import Settings
 from PIL import Image
 
@@ -475,7 +476,7 @@ def test_seed_and_report_on_postgresql_in_its_own_schema(
         }
         (log,) = [t for t in tables if t.endswith("_events")]
         row = conn.execute(f'SELECT count(*) FROM "{postgres_schema}"."{log}"').fetchone()
-    assert "hospital_candidates" in tables
+    assert hospital_candidates.name in tables
     assert row is not None
     assert row[0] > 1000
 

@@ -132,6 +132,7 @@ def worker_for(settings: Settings, relay: Relay, cert: Path, password: str) -> W
             smtp_password=password,
             smtp_ca_file=cert,
             start_quiet=False,
+            auto_migrate=True,
             retry_schedule_seconds=[0.02],
             poll_seconds=0.05,
         )

@@ -10,19 +10,25 @@ run time, and `caller` is local to `create_api`.
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from helgeland_contracts.bounds import SingleLine
+from helgeland_platform.problems import invalid_request, problem, unauthenticated
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 
 from helgeland_notifications import store
 from helgeland_notifications.auth import Caller, Unauthenticated, Verifier
+from helgeland_notifications.operations import add_operations
 from helgeland_notifications.worker import Worker
 
 _bearer = HTTPBearer(auto_error=False)
 SEE_ALL = frozenset({"forum", "admin"})
 SEE_OWN = frozenset({"municipality", "hospital_recruiter"})
+# An idempotency key is "msg_" and 40 hex digits; the column holds 64 characters.
+DeliveryKey = Annotated[SingleLine, Path(max_length=64)]
 
 
 class Forbidden(Exception):
@@ -55,13 +61,13 @@ def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
             raise Forbidden(msg)
         return who
 
-    @app.exception_handler(Unauthenticated)
-    async def _unauthenticated(request: Request, error: Exception) -> JSONResponse:
-        return _problem(request, 401, "Unauthenticated", str(error))
+    add_operations(app, worker)
+    app.add_exception_handler(Unauthenticated, unauthenticated)
+    app.add_exception_handler(RequestValidationError, invalid_request)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, error: Exception) -> JSONResponse:
-        return _problem(request, 403, "Forbidden", str(error))
+        return problem(request, 403, "Forbidden", str(error))
 
     @app.get("/deliveries")
     def deliveries(
@@ -79,7 +85,7 @@ def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
 
     @app.post("/deliveries/{key}/redeliver", response_model=None)
     def redeliver(
-        key: str, request: Request, who: Annotated[Caller, Depends(caller)]
+        key: DeliveryKey, request: Request, who: Annotated[Caller, Depends(caller)]
     ) -> dict[str, str] | JSONResponse:
         """Put a dead letter back in the queue (the same idempotency key is sent again)."""
         query = _visible(who).where(
@@ -88,7 +94,7 @@ def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
         with worker.engine.connect() as conn:
             found = conn.execute(query).first()
         if found is None or not worker.redeliver(key):
-            return _problem(request, 404, "Not found", f"no dead letter {key} you may see")
+            return problem(request, 404, "Not found", f"no dead letter {key} you may see")
         return {"key": key, "status": "pending"}
 
     return app
@@ -103,14 +109,3 @@ def _visible(who: Caller) -> Select[Any]:
         )
         query = query.where(store.deliveries.c.subscription_id.in_(mine))
     return query
-
-
-def _problem(request: Request, status: int, title: str, detail: str) -> JSONResponse:
-    body = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")

@@ -11,13 +11,16 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 import uvicorn
+from helgeland_platform import engines, migrations
+from helgeland_platform.logs import configure_logging
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from helgeland_notifications.api import create_api
 from helgeland_notifications.auth import Verifier
 from helgeland_notifications.demo_smtp import start_demo_smtp
+from helgeland_notifications.migrations import LOCATION as MIGRATIONS
 from helgeland_notifications.settings import NotifySettings
-from helgeland_notifications.worker import Worker
+from helgeland_notifications.worker import VERSION_TABLE, Worker, make_engine
 
 
 class AuthSettings(BaseSettings):
@@ -41,10 +44,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--demo", action="store_true", help="also run the demo SMTP server")
     run.add_argument("--until-idle", action="store_true", help="exit when nothing is left to do")
     run.add_argument("--port", type=int, default=8001, help="API port (0: no API)")
+    commands.add_parser("migrate", help="apply the database migrations of this release")
     args = parser.parse_args(argv)
-    settings = NotifySettings(demo=True) if args.demo else NotifySettings()
-    asyncio.run(_run(settings, args.until_idle, args.port))
+    settings = NotifySettings(demo=True) if getattr(args, "demo", False) else NotifySettings()
+    configure_logging()
+    try:
+        if args.command == "migrate":
+            _migrate(settings)
+        else:
+            asyncio.run(_run(settings, args.until_idle, args.port))
+    except migrations.NotMigrated as error:
+        print(f"helgeland-notify: {error}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _migrate(settings: NotifySettings) -> None:
+    engines.ensure_schema(settings.database_url, settings.database_schema)
+    engine = make_engine(settings.database_url, settings.database_schema)
+    try:
+        before = migrations.upgrade(engine, MIGRATIONS, VERSION_TABLE, settings.database_schema)
+    finally:
+        engine.dispose()
+    after = migrations.head(MIGRATIONS, VERSION_TABLE)
+    if before == after:
+        print(f"The database is at migration {after}; nothing to do.")
+    else:
+        print(f"Migrated the database from {before or 'nothing'} to {after}.")
 
 
 async def _run(settings: NotifySettings, until_idle: bool, port: int) -> None:

@@ -16,6 +16,12 @@ class NotifySettings(BaseSettings):
     database_schema: str | None = None
     data_dir: Path = Path("data")
     demo: bool = False
+    ready_max_lag_events: int = Field(
+        default=1000, ge=0, description="/health/ready fails when the log is further behind"
+    )
+    auto_migrate: bool = Field(
+        default=False, description="apply database migrations at start (always in demo mode)"
+    )
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

@@ -7,40 +7,20 @@ is retried with the same key (the webhook-id, the e-mail's Message-ID) until it 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
+from helgeland_platform.columns import UtcDateTime
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
-    DateTime,
-    Dialect,
     Integer,
     MetaData,
     String,
     Table,
     Text,
 )
-from sqlalchemy.types import TypeDecorator
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Stored in UTC and always read back time-zone aware, on SQLite too."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        moment: datetime = value
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
+STATES = ("pending", "delivered", "dead", "cancelled")
 
 metadata = MetaData()
 

@@ -11,42 +11,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
+import logging
 import random
-import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from helgeland_contracts.log import LogReader
-from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
+from helgeland_platform import engines, migrations
+from helgeland_platform.leadership import Leadership
+from helgeland_platform.logs import log
+from sqlalchemy import Engine, select, update
 
 from helgeland_notifications import store
 from helgeland_notifications.messages import Deriver, Effect, Recipients
+from helgeland_notifications.migrations import LOCATION as MIGRATIONS
 from helgeland_notifications.senders import DeliveryFailed, Senders, SubscriptionEnded
 from helgeland_notifications.settings import NotifySettings
 
 NAME = "notifications"
+_log = logging.getLogger("helgeland.notifications")
+VERSION_TABLE = "alembic_version_notifications"
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _logged(row: Any, outcome: str, attempts: int, level: int = logging.INFO) -> None:
+    """A delivery's outcome as a JSON log line: its key and channel, never the recipient."""
+    fields = {"key": row.key, "channel": row.channel, "attempts": attempts}
+    log(_log, level, f"delivery {outcome}", outcome=outcome, **fields)
+
+
 def make_engine(url: str, schema: str | None) -> Engine:
-    if url.startswith(("postgresql:", "postgres:")):
-        args = {"options": f"-c search_path={schema}"} if schema else {}
-        return create_engine("postgresql+psycopg://" + url.split("://", 1)[1], connect_args=args)
-    engine = create_engine(
-        "sqlite+pysqlite:///" + url.removeprefix("sqlite:///"), connect_args={"timeout": 30}
-    )
-
-    @event.listens_for(engine, "connect")
-    def _wal(dbapi_connection: Any, _: object) -> None:
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
-
-    return engine
+    return engines.sync_engine(url, schema)
 
 
 class Worker:
@@ -64,8 +63,18 @@ class Worker:
         self.deriver = Deriver(Recipients.load(settings.recipients_file))
         self.senders = Senders(settings, self.engine)
         self.leading = False
-        store.metadata.create_all(self.engine)
+        self._migrate()
         self._start_tracking()
+
+    def _migrate(self) -> None:
+        """Migrate in demo mode or when asked; otherwise refuse a database left behind."""
+        schema = self.settings.database_schema
+        engines.ensure_schema(self.settings.database_url, schema)
+        if self.settings.demo or self.settings.auto_migrate:
+            migrations.upgrade(self.engine, MIGRATIONS, VERSION_TABLE, schema)
+        else:
+            how = "run `helgeland-notify migrate`"
+            migrations.require_current(self.engine, MIGRATIONS, VERSION_TABLE, how)
 
     def _start_tracking(self) -> None:
         with self.engine.begin() as conn:
@@ -174,6 +183,7 @@ class Worker:
             await self.senders.send(row, self.clock())
         except SubscriptionEnded as ended:
             self._set(row.key, status="cancelled", last_error=str(ended))
+            _logged(row, "cancelled", row.attempts)
         except DeliveryFailed as error:
             self._failed(row, str(error), self.clock())
         except Exception as error:  # one bad message must not stop the others
@@ -186,13 +196,16 @@ class Worker:
                 attempts=row.attempts + 1,
                 last_error=None,
             )
+            _logged(row, "delivered", row.attempts + 1)
 
     def _failed(self, row: Any, error: str, now: datetime) -> None:
         attempts = row.attempts + 1
         schedule = self.settings.retry_schedule_seconds
         if attempts > len(schedule):
             self._set(row.key, status="dead", attempts=attempts, last_error=error)
+            _logged(row, "dead", attempts, logging.ERROR)
             return
+        _logged(row, "retrying", attempts, logging.WARNING)
         jitter = 1 + self.rng.uniform(-self.settings.retry_jitter, self.settings.retry_jitter)
         wait = timedelta(seconds=schedule[attempts - 1] * jitter)
         self._set(row.key, attempts=attempts, last_error=error, next_attempt_at=now + wait)
@@ -218,7 +231,7 @@ class Worker:
     async def run(self, stop: asyncio.Event, until_idle: bool = False) -> None:
         """Derive and deliver until stopped; with another worker active on the store, stand by
         until it stops (so no message is sent twice by two workers)."""
-        with Leadership(self.engine, self.settings.database_schema) as leadership:
+        with Leadership(self.engine, self.settings.database_schema, NAME) as leadership:
             while not stop.is_set() and not leadership.acquire():
                 if until_idle:
                     return  # another worker is active and will do the work
@@ -239,51 +252,3 @@ class Worker:
             if not derived and not sent:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
-
-
-class Leadership:
-    """One active worker per store: a PostgreSQL advisory lock (per schema), or a lock file
-    beside the SQLite database. Both are released by the operating system or the server when
-    the process dies, so a killed worker's successor takes over."""
-
-    def __init__(self, engine: Engine, schema: str | None) -> None:
-        self.engine = engine
-        self.schema = schema
-        self.held = False
-        self._conn: Connection | None = None
-        self._file: IO[bytes] | None = None
-
-    def __enter__(self) -> Leadership:
-        return self
-
-    def acquire(self) -> bool:
-        if self.held:
-            return True
-        if self.engine.dialect.name == "postgresql":
-            if self._conn is None:
-                self._conn = self.engine.connect()
-            key = zlib.crc32(f"helgeland-notifications:{self.schema or 'public'}".encode())
-            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
-            self.held = bool(got.scalar_one())
-            self._conn.commit()
-        else:
-            database = self.engine.url.database or ""
-            if self._file is None:
-                self._file = Path(f"{database}.notifications.lock").open("ab")  # noqa: SIM115
-            try:
-                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-            self.held = True
-        return self.held
-
-    def __exit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            # The pool keeps the session open: give the lock back before returning it.
-            if self.held:
-                self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
-                self._conn.commit()
-            self._conn.close()
-        if self._file is not None:
-            self._file.close()  # and the file lock with its file
-        self.held = False

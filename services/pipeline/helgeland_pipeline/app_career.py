@@ -7,7 +7,6 @@ from datetime import datetime
 from uuid import UUID
 
 from helgeland_pipeline.app_base import PipelineBase, Saved
-from helgeland_pipeline.app_forum import acting_for
 from helgeland_pipeline.domain.candidates import Candidate, OfferState
 from helgeland_pipeline.domain.career import (
     Career,
@@ -18,6 +17,7 @@ from helgeland_pipeline.domain.career import (
 )
 from helgeland_pipeline.domain.common import Actor, Role, Stamp, require
 from helgeland_pipeline.domain.forum import ForumCandidacy, NotYours, candidacy_id
+from helgeland_pipeline.policy import check_acts_for, check_not_municipal
 
 Milestone = Callable[[Career, Stamp], None]
 
@@ -44,7 +44,7 @@ class CareerCommands(PipelineBase):
         candidacy = self._get(candidacy_id(candidate_id), ForumCandidacy, "shared candidate")
         require(candidacy.accepted_offer is not None, "no LIS3 start without an accepted offer")
         municipality = candidacy.offers[str(candidacy.accepted_offer)].municipality
-        _check_acting(actor, municipality)
+        check_acts_for(actor, municipality, "this doctor works in another municipality")
         career = self._career(candidate_id)
         career.start_lis3(municipality, self._stamp(actor, occurred_at))
         return self._save(career)
@@ -62,9 +62,9 @@ class CareerCommands(PipelineBase):
         career = self._career(candidate_id)
         municipality = in_municipality or career.municipality
         if municipality is None:
-            _check_not_municipal(actor, "a municipality records milestones from LIS3 on")
+            check_not_municipal(actor, "a municipality records milestones from LIS3 on")
         else:
-            _check_acting(actor, municipality)
+            check_acts_for(actor, municipality, "this doctor works in another municipality")
         milestone(career, self._stamp(actor, occurred_at))
         return self._save(career)
 
@@ -73,18 +73,6 @@ class CareerCommands(PipelineBase):
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
-
-
-def _check_acting(actor: Actor, municipality: str) -> None:
-    mine = acting_for(actor)
-    if mine is not None and mine != municipality:
-        msg = "this doctor works in another municipality"
-        raise NotYours(msg)
-
-
-def _check_not_municipal(actor: Actor, why: str) -> None:
-    if acting_for(actor) is not None:
-        raise NotYours(why)
 
 
 def lis1_part_started(part: Lis1Part) -> Milestone:

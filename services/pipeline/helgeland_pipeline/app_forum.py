@@ -7,21 +7,16 @@ from uuid import UUID
 
 from helgeland_pipeline.app_base import NotFound, PipelineBase, Saved
 from helgeland_pipeline.domain.candidates import Candidate
-from helgeland_pipeline.domain.common import Actor, Role
+from helgeland_pipeline.domain.common import Actor
 from helgeland_pipeline.domain.forum import (
     ForumCandidacy,
     InvitationAnswer,
     InvitationKind,
     Lis3Terms,
-    NotYours,
     candidacy_id,
 )
 from helgeland_pipeline.domain.rounds import Lis1Round
-
-
-def acting_for(actor: Actor) -> str | None:
-    """A municipality acts for itself only; the forum and admins act for any municipality."""
-    return actor.municipality if actor.role == Role.MUNICIPALITY else None
+from helgeland_pipeline.policy import acting_for, check_acts_for
 
 
 class ForumCommands(PipelineBase):
@@ -151,7 +146,4 @@ class ForumCommands(PipelineBase):
 
     def _check_acting(self, actor: Actor, municipality: str) -> None:
         self.check_municipality(municipality)
-        mine = acting_for(actor)
-        if mine is not None and mine != municipality:
-            msg = "a municipality acts for itself only"
-            raise NotYours(msg)
+        check_acts_for(actor, municipality)

@@ -1,99 +1,33 @@
-"""Bearer JWTs: verified against a configured issuer, audience and key set (RS256/ES256).
+"""Bearer JWTs: checked by the shared verifier (helgeland_platform.tokens), mapped to actors.
 
-`ClaimMapping` is the one place that says which claims carry the person, organisation, role
-and municipality, so an external provider such as HelseID can be configured without code
-changes elsewhere. Demo mode has its own local issuer whose private keys live in the data folder.
+Demo mode has its own local issuer whose private keys live in the data folder.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+from helgeland_platform import tokens
+from helgeland_platform.tokens import ClaimMapping, TokenRejected, load_key_set
 from joserfc import jwt
-from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
 
 from helgeland_pipeline.domain.common import Actor, Role
 
+AuthenticationFailed = TokenRejected  # no valid bearer token (maps to 401)
 
-class AuthenticationFailed(Exception):
-    """No valid bearer token (maps to 401)."""
-
-
-@dataclass(frozen=True)
-class ClaimMapping:
-    person: str = "sub"
-    organisation: str = "org"
-    role: str = "role"
-    municipality: str = "municipality"
-
-    def actor(self, claims: dict[str, Any]) -> Actor:
-        try:
-            role = Role(str(claims[self.role]))
-            person, organisation = str(claims[self.person]), str(claims[self.organisation])
-        except (KeyError, ValueError) as error:
-            msg = f"the token lacks a valid claim: {error}"
-            raise AuthenticationFailed(msg) from None
-        municipality = claims.get(self.municipality)
-        if role == Role.MUNICIPALITY and not municipality:
-            msg = "a municipality token must name its municipality"
-            raise AuthenticationFailed(msg)
-        return Actor(person, organisation, role, str(municipality) if municipality else None)
+__all__ = ["AuthenticationFailed", "ClaimMapping", "DemoIssuer", "TokenVerifier", "load_key_set"]
 
 
-class TokenVerifier:
-    """Checks signature, issuer, audience and expiry, then maps claims to an actor."""
-
-    def __init__(
-        self,
-        keys: KeySet,
-        issuer: str,
-        audience: str,
-        algorithms: list[str],
-        mapping: ClaimMapping | None = None,
-    ) -> None:
-        self.keys = keys
-        self.algorithms = algorithms
-        self.mapping = mapping or ClaimMapping()
-        self.registry = jwt.JWTClaimsRegistry(
-            leeway=30,
-            iss={"essential": True, "value": issuer},
-            aud={"essential": True, "value": audience},
-            exp={"essential": True},
-        )
+class TokenVerifier(tokens.TokenVerifier):
+    """The shared token check (helgeland_platform.tokens), its claims as the pipeline's actor."""
 
     def verify(self, token: str) -> Actor:
-        try:
-            decoded = jwt.decode(token, self.keys, algorithms=self.algorithms)
-            self.registry.validate(decoded.claims)
-        except (JoseError, ValueError) as error:
-            msg = f"invalid bearer token: {error}"
-            raise AuthenticationFailed(msg) from None
-        return self.mapping.actor(decoded.claims)
-
-
-def load_key_set(jwks_file: Path | None, jwks_url: str | None) -> KeySet:
-    """The issuer's public keys, from a JWKS file or URL."""
-    if jwks_file is not None:
-        data = json.loads(jwks_file.read_text("utf-8"))
-    elif jwks_url is not None:
-        response = httpx.get(jwks_url, timeout=10)
-        response.raise_for_status()
-        data = response.json()
-    else:
-        msg = "no JWKS file or URL configured"
-        raise AuthenticationFailed(msg)
-    return KeySet.import_key_set({"keys": [_public(k) for k in data["keys"]]})
-
-
-def _public(key: dict[str, Any]) -> dict[str, Any]:
-    private_members = {"d", "p", "q", "dp", "dq", "qi"}
-    return {k: v for k, v in key.items() if k not in private_members}
+        claims = self.verify_claims(token)
+        return Actor(claims.subject, claims.organisation, Role(claims.role), claims.municipality)
 
 
 class DemoIssuer:

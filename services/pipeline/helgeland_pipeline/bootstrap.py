@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from helgeland_platform import migrations
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from helgeland_pipeline.api.observability import Metrics
 from helgeland_pipeline.application import Clock, PipelineApplication, Saved, utc_now
 from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_set
 from helgeland_pipeline.database import Database
 from helgeland_pipeline.evaluation.queries import EvaluationQueries
+from helgeland_pipeline.migrations import LOCATION as MIGRATIONS
 from helgeland_pipeline.projections.evaluation import EvaluationProjection
 from helgeland_pipeline.projections.forum import ForumProjection
 from helgeland_pipeline.projections.forum_queries import ForumQueries
@@ -20,6 +25,20 @@ from helgeland_pipeline.projections.runner import Projection, ProjectionRunner
 from helgeland_pipeline.projections.webhooks import WebhookProjection
 from helgeland_pipeline.reference import load_national_figures
 from helgeland_pipeline.settings import ConfigurationError, Settings
+
+VERSION_TABLE = "alembic_version_pipeline"
+
+
+def migrate(settings: Settings) -> tuple[str | None, str]:
+    """Apply the pipeline's migrations; return the revisions before and after."""
+    database = Database(settings.database_url, settings.database_schema)
+    database.ensure_schema()
+    engine = database.sync_engine()
+    try:
+        before = migrations.upgrade(engine, MIGRATIONS, VERSION_TABLE, settings.database_schema)
+        return before, migrations.head(MIGRATIONS, VERSION_TABLE)
+    finally:
+        engine.dispose()
 
 
 def all_projections() -> list[Projection]:
@@ -36,13 +55,23 @@ class Services:
     runners: list[ProjectionRunner] = field(default_factory=list)
 
     def catch_up(self) -> None:
+        """Bring every read model up to the log's end (raises `ProjectionFailed` on a failure)."""
         for runner in self.runners:
             runner.catch_up()
 
-    def wait_for(self, saved: Saved) -> None:
-        """Read-your-writes: wait until every read model has applied the saved events."""
-        for runner in self.runners:
-            runner.wait_until(saved.position, self.settings.read_your_writes_timeout)
+    def runner(self, name: str) -> ProjectionRunner:
+        return next(r for r in self.runners if r.projection.name == name)
+
+    def wait_for(
+        self, saved: Saved, read_models: Sequence[str] | None = None
+    ) -> list[ProjectionRunner]:
+        """Read-your-writes: wait until the named read models (default: all) have applied the
+        saved events. Returns those that have not, within one time-out for all of them.
+        """
+        deadline = time.monotonic() + self.settings.read_your_writes_timeout
+        names = [r.projection.name for r in self.runners] if read_models is None else read_models
+        runners = [self.runner(name) for name in names]
+        return [r for r in runners if not r.wait_until(saved.position, deadline)]
 
     def start_runners(self) -> None:
         for runner in self.runners:
@@ -55,17 +84,40 @@ class Services:
         self.engine.dispose()
 
 
-def build_services(settings: Settings, clock: Clock = utc_now) -> Services:
-    """Build the application, the read-model engine and one runner per projection."""
+def build_services(
+    settings: Settings, clock: Clock = utc_now, *, migrate: bool | None = None
+) -> Services:
+    """Build the application, the read-model engine and one runner per projection.
+
+    The database's own tables are migrated first in demo mode (or when asked); otherwise a
+    database this release has not migrated is refused with the command that fixes it.
+    """
     database = Database(settings.database_url, settings.database_schema)
+    database.ensure_schema()
     app = PipelineApplication(
         database.eventsourcing_env(),
         clock=clock,
         sealing_key=settings.webhook_sealing_key_bytes,
     )
     engine = database.sync_engine()
+    if migrate if migrate is not None else settings.demo or settings.auto_migrate:
+        migrations.upgrade(engine, MIGRATIONS, VERSION_TABLE, settings.database_schema)
+    else:
+        try:
+            migrations.require_current(engine, MIGRATIONS, VERSION_TABLE, "run `helgeland migrate`")
+        except migrations.NotMigrated as error:
+            engine.dispose()
+            app.close()
+            raise ConfigurationError(str(error)) from None
     runners = [
-        ProjectionRunner(app, engine, projection, settings.projection_page_size)
+        ProjectionRunner(
+            app,
+            engine,
+            projection,
+            settings.projection_page_size,
+            schema=settings.database_schema,
+            retry_max_seconds=settings.projection_retry_max_seconds,
+        )
         for projection in all_projections()
     ]
     for runner in runners:
@@ -84,6 +136,7 @@ class ApiServices:
     evaluation: EvaluationQueries
     verifier: TokenVerifier
     pseudonym_key: bytes
+    metrics: Metrics
 
 
 def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiServices:
@@ -100,6 +153,7 @@ def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiService
         evaluation=build_evaluation(services, async_engine),
         verifier=build_verifier(settings),
         pseudonym_key=settings.pseudonym_key_bytes(),
+        metrics=Metrics(services.runners),
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
 
+from helgeland_contracts.bounds import check_moment
 from pydantic import ValidationError
 
 from helgeland_pipeline.cli_errors import CliError
@@ -36,9 +37,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     commands.add_parser("seed-demo", help="load the demo story into an empty log")
+    commands.add_parser("migrate", help="apply the database migrations of this release")
     project = commands.add_parser("project", help="run the projection runners in the foreground")
     project.add_argument("--until-caught-up", action="store_true", help="exit when caught up")
-    commands.add_parser("rebuild", help="drop every read model and replay the whole log")
+    rebuild = commands.add_parser(
+        "rebuild", help="build read models not caught up (new versions) and switch reads to them"
+    )
+    rebuild.add_argument(
+        "--from-zero", action="store_true", help="drop the current versions first, replay all"
+    )
+    projections = commands.add_parser("projections", help="the read models: status, skip")
+    what = projections.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    status = what.add_parser("status", help="each read model's position, lag and last error")
+    status.add_argument("--json", action="store_true", help="one JSON object per read model")
+    skip = what.add_parser("skip", help="step over one event a read model cannot apply")
+    skip.add_argument("--projection", required=True, help="read model name, e.g. hospital")
+    skip.add_argument("--event", required=True, type=int, help="the event's log position")
+    skip.add_argument("--reason", required=True, help="why (recorded and shown in status)")
+    skip.add_argument("--by", help="who decides (default: the operating-system user)")
     report = commands.add_parser("report", help="write the dated evaluation report (HTML)")
     report.add_argument("--as-of", required=True, type=_moment, help="DATE or ISO time")
     report.add_argument("--known-at", type=_moment, help="DATE or ISO time (default: now)")
@@ -70,33 +86,49 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "token":
         print(_token(settings, Role(args.role), args.municipality))
         return 0
+    from helgeland_platform.logs import configure_logging  # noqa: PLC0415
+
     from helgeland_pipeline import commands  # noqa: PLC0415 - keep `token` and `--help` fast
+
+    configure_logging()
 
     if args.command == "serve":
         commands.serve(settings, args.host, args.port)
+    elif args.command == "migrate":
+        commands.migrate(settings)
     elif args.command == "seed-demo":
         commands.seed(settings)
     elif args.command == "project":
         commands.project(settings, until_caught_up=args.until_caught_up)
     elif args.command == "rebuild":
-        commands.rebuild(settings)
+        commands.rebuild(settings, from_zero=args.from_zero)
+    elif args.command == "projections" and args.action == "status":
+        return commands.projections_status(settings, as_json=args.json)
+    elif args.command == "projections" and args.action == "skip":
+        commands.projections_skip(settings, args.projection, args.event, args.reason, args.by)
     elif args.command == "report":
         commands.report(settings, args.as_of, args.known_at, args.out)
     return 0
 
 
 def _moment(text: str) -> datetime:
-    """A date means the end of that day in Norway; a time must carry its zone."""
+    """A date means the end of that day in Norway; a time must carry its zone and lie in the
+    window every input keeps (`helgeland_contracts.bounds`)."""
     try:
         if len(text) == 10:
-            return end_of_day(date.fromisoformat(text))
-        moment = datetime.fromisoformat(text)
+            moment = end_of_day(date.fromisoformat(text))
+        else:
+            moment = datetime.fromisoformat(text)
     except ValueError:
         msg = f"not a date or ISO time: {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
     if moment.tzinfo is None:
         msg = f"give a time zone with the time: {text!r}"
         raise argparse.ArgumentTypeError(msg)
+    try:
+        check_moment(moment)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error}: {text!r}") from None
     return moment
 
 

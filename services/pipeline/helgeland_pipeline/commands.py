@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -15,15 +16,33 @@ from pathlib import Path
 
 import uvicorn
 from helgeland_contracts.evaluation_v1 import Scope
+from helgeland_platform.leadership import Leadership
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 
 from helgeland_pipeline.api.main import create_app
 from helgeland_pipeline.bootstrap import Services, build_evaluation, build_services
+from helgeland_pipeline.bootstrap import migrate as migrate_database
 from helgeland_pipeline.cli_errors import CliError
 from helgeland_pipeline.demo import seed_demo
 from helgeland_pipeline.domain.common import end_of_day, programme_day
 from helgeland_pipeline.evaluation.report import render
+from helgeland_pipeline.projections.overview import (
+    ReadModelStatus,
+    read_status,
+    skip_event,
+    status_json,
+)
+from helgeland_pipeline.projections.runner import ProjectionFailed
+from helgeland_pipeline.projections.status import SkipRefused
 from helgeland_pipeline.settings import Settings
 
 _STDERR = Console(stderr=True)  # progress goes to stderr; stdout holds only the result
@@ -34,7 +53,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     demo_end = seed(settings) if settings.demo else 0
     url = f"http://{host}:{port}"
     print(f"Helgelandslegen pipeline serving at {url}  (API docs: {url}/docs)")
-    notifications = _start_demo_notifications(settings, demo_end) if settings.demo else None
+    notifications = _NotificationsChild(settings, demo_end).start() if settings.demo else None
     if settings.demo:
         print("Demo tokens (paste as 'Authorization: Bearer TOKEN'):")
         print("  .venv/bin/helgeland token hospital_recruiter")
@@ -51,16 +70,59 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     finally:
         if notifications is not None:
-            notifications.terminate()
-            try:
-                notifications.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                notifications.kill()  # its pending messages wait for the next start
-                notifications.wait()
+            notifications.stop()
+        print("Helgelandslegen pipeline stopped.", flush=True)
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+class _NotificationsChild:
+    """The demo's notifications process, watched: when it dies, `serve` says so and restarts
+    it (after a pause that grows while it keeps dying), instead of answering on without it."""
+
+    def __init__(self, settings: Settings, demo_end: int) -> None:
+        self.settings = settings
+        self.demo_end = demo_end
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="notifications", daemon=True)
+
+    def start(self) -> _NotificationsChild:
+        self.process = _start_demo_notifications(self.settings, self.demo_end)
+        self._watcher.start()
+        return self
+
+    def _watch(self) -> None:
+        pause = 1.0
+        while not self._stopping.wait(0.5):
+            assert self.process is not None
+            code = self.process.poll()
+            if code is None:
+                continue
+            print(
+                f"The notifications process stopped (exit code {code}); "
+                f"restarting it in {pause:.0f} s.",
+                file=sys.stderr,
+                flush=True,
+            )
+            if self._stopping.wait(pause):
+                return
+            pause = min(pause * 2, 60.0)
+            self.process = _start_demo_notifications(self.settings, self.demo_end)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._watcher.join(timeout=5)
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # its pending messages wait for the next start
+            self.process.wait()
 
 
 def _start_demo_notifications(settings: Settings, demo_end: int) -> subprocess.Popen[bytes]:
@@ -84,9 +146,18 @@ def _start_demo_notifications(settings: Settings, demo_end: int) -> subprocess.P
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own module, fixed arguments
 
 
+def migrate(settings: Settings) -> None:
+    """Bring the database's own tables to this release's schema."""
+    before, after = migrate_database(settings)
+    if before == after:
+        print(f"The database is at migration {after}; nothing to do.")
+    else:
+        print(f"Migrated the database from {before or 'nothing'} to {after}.")
+
+
 def seed(settings: Settings) -> int:
     """Load the demo data once; return the log's last position."""
-    services = build_services(settings)
+    services = build_services(settings, migrate=True)
     try:
         seeded = seed_demo(services.app)
         services.catch_up()
@@ -101,7 +172,10 @@ def project(settings: Settings, *, until_caught_up: bool) -> None:
     services = build_services(settings)
     try:
         if until_caught_up:
-            services.catch_up()
+            try:
+                services.catch_up()
+            except ProjectionFailed as failed:
+                raise CliError(f"helgeland project: {failed}") from None
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -112,27 +186,124 @@ def project(settings: Settings, *, until_caught_up: bool) -> None:
         services.close()
 
 
-def rebuild(settings: Settings) -> None:
-    """Drop every read model and replay the whole log, with a progress bar."""
+def projections_status(settings: Settings, *, as_json: bool) -> int:
+    """Print every read model's state; exit 1 when one is failing (for scripts and probes)."""
     services = build_services(settings)
     try:
-        total = services.app.recorder.max_notification_id() or 0
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=_STDERR) as progress:
-            for runner in services.runners:
-                runner.drop_tables()
-                runner.create_tables()
-                task = progress.add_task(f"rebuilding {runner.projection.name}", total=total)
-                runner.catch_up(on_page=partial(progress.advance, task))
-                progress.update(task, completed=total)
+        found = read_status(services.runners)
     finally:
         services.close()
-    print(f"Rebuilt {len(services.runners)} read model(s) from {total} events.")
+    if as_json:
+        for item in found:
+            print(json.dumps(status_json(item), ensure_ascii=False))
+    else:
+        _print_status(found)
+    return 1 if any(item.failing for item in found) else 0
+
+
+def _print_status(found: list[ReadModelStatus]) -> None:
+    table = Table(box=None, pad_edge=False)
+    for column in ("read model", "state", "position", "log end", "lag", "last error"):
+        table.add_column(column)
+    for item in found:
+        error = "-"
+        if item.failure is not None:
+            failure = item.failure
+            where = f"event {failure.position} ({failure.event_type})" if failure.position else ""
+            error = f"{where} {failure.error} ×{failure.attempts}".strip()
+        lag = f"{item.lag_events} events, {item.lag_seconds:.0f} s" if item.lag_events else "0"
+        table.add_row(item.key, item.state, str(item.position), str(item.head), lag, error)
+    Console(width=200).print(table)
+    for item in found:
+        for skip in item.skips:
+            print(
+                f"{item.key}: skipped event {skip.position} ({skip.event_type}) "
+                f"by {skip.skipped_by} at {skip.skipped_at:%Y-%m-%d %H:%M} UTC: {skip.reason}"
+            )
+
+
+def projections_skip(
+    settings: Settings, projection: str, position: int, reason: str, by: str | None
+) -> None:
+    services = build_services(settings)
+    try:
+        skip = skip_event(services.runners, projection, position, reason, by)
+    except SkipRefused as error:
+        raise CliError(f"helgeland projections skip: {error}") from None
+    finally:
+        services.close()
+    print(
+        f"{skip.projection} will step over event {skip.position} ({skip.event_type}); "
+        f"recorded as decided by {skip.skipped_by}"
+    )
+
+
+def rebuild(settings: Settings, *, from_zero: bool = False) -> None:
+    """Build every read model version that is not caught up (a new version starts from the
+    first event, beside the live one), switch reads to it, retire older versions; with
+    `from_zero`, drop the current versions first. A progress bar on a terminal, lines otherwise.
+    """
+    services = build_services(settings)
+    built = 0
+    try:
+        total = services.app.recorder.max_notification_id() or 0
+        with _progress() as progress:
+            for runner in services.runners:
+                with Leadership(services.engine, settings.database_schema, runner.key) as lead:
+                    if not lead.acquire():
+                        print(
+                            f"{runner.key} is kept by a running service; "
+                            "`helgeland projections status` shows how far it has come"
+                        )
+                        continue
+                    if from_zero:
+                        runner.drop_tables()
+                        runner.create_tables()
+                    task = progress.add_task(f"building {runner.key}", total=total)
+                    progress.update(task, completed=runner.position())
+                    try:
+                        runner.catch_up(on_page=partial(progress.advance, task))
+                    except ProjectionFailed as failed:
+                        raise CliError(f"helgeland rebuild: {failed}") from None
+                    progress.update(task, completed=total)
+                    built += 1
+    finally:
+        services.close()
+    print(f"Rebuilt {built} read model(s) from {total} events.")
+
+
+class _LineProgress:
+    """Progress as plain lines, every tenth, where stderr is not a terminal (logs, CI)."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[int, tuple[str, int, int, int]] = {}
+
+    def __enter__(self) -> _LineProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: int) -> TaskID:
+        self.tasks[len(self.tasks)] = (description, total, 0, -1)
+        return TaskID(len(self.tasks) - 1)
+
+    def advance(self, task: TaskID, amount: float) -> None:
+        self.update(task, completed=self.tasks[task][2] + int(amount))
+
+    def update(self, task: TaskID, completed: float) -> None:
+        description, total, _, shown = self.tasks[task]
+        tenth = int(10 * completed / total) if total else 10
+        if tenth != shown:
+            print(f"{description}: {int(completed)}/{total}", file=sys.stderr, flush=True)
+        self.tasks[task] = (description, total, int(completed), tenth)
+
+
+def _progress() -> Progress | _LineProgress:
+    if not _STDERR.is_terminal:
+        return _LineProgress()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    return Progress(*columns, TimeElapsedColumn(), console=_STDERR)
 
 
 def report(

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from helgeland_contracts.sealing import SealingError, demo_key, parse_key
+from helgeland_platform.engines import check_schema_name
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Path("data")
     demo: bool = Field(default=False, description="local token issuer and demo data")
+    auto_migrate: bool = Field(
+        default=False, description="apply database migrations at start (always in demo mode)"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     # Demo mode starts the notifications service beside the API, its own API on this port.
@@ -50,13 +54,20 @@ class Settings(BaseSettings):
 
     projection_page_size: int = 500
     projection_poll_seconds: float = 0.5
+    projection_retry_max_seconds: float = Field(
+        default=30.0, gt=0, description="longest pause between retries of a failing projection"
+    )
     read_your_writes_timeout: float = 5.0
+    ready_max_lag_events: int = Field(
+        default=1000, ge=0, description="/health/ready fails when a read model lags more"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if not self.database_url.startswith(("sqlite:", "postgresql:", "postgres:")):
             msg = "database_url must start with sqlite: or postgresql:"
             raise ValueError(msg)
+        check_schema_name(self.database_schema)
         return self
 
     def pseudonym_key_bytes(self) -> bytes:

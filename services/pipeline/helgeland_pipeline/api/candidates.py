@@ -23,12 +23,12 @@ from helgeland_contracts.api_v1 import (
     Withdrawal,
 )
 
-from helgeland_pipeline.api.deps import Recruiter, ServicesDep, committed
+from helgeland_pipeline.api.deps import Recruiter, ServicesDep, answer_once_visible, reads
 from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.domain.candidates import CareerPreference as Preference
 from helgeland_pipeline.domain.candidates import ContactKind, LocalConnection
 
-router = APIRouter(prefix="/candidates", tags=["candidates"])
+router = APIRouter(prefix="/candidates", tags=["candidates"], dependencies=[reads("hospital")])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -36,7 +36,7 @@ def register(body: CandidateRegister, actor: Recruiter, services: ServicesDep) -
     """Register a candidate with name and contact details."""
     app = services.services.app
     saved = app.register_candidate(actor, body.name, body.email, body.phone, body.occurred_at)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.put("/{candidate_id}/contact-details")
@@ -46,7 +46,7 @@ def contact_details(
     """Correct the candidate's name or contact details."""
     app = services.services.app
     saved = app.record_contact_details(actor, candidate_id, body.name, body.email, body.phone)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.post("/{candidate_id}/contacts")
@@ -57,7 +57,7 @@ def student_contact(
     saved = services.services.app.record_student_contact(
         actor, candidate_id, ContactKind(body.kind), body.municipality, body.occurred_at
     )
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.post("/{candidate_id}/application")
@@ -74,7 +74,7 @@ def submit_application(
         body.consent_to_share,
         body.occurred_at,
     )
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.post("/{candidate_id}/interviews")
@@ -90,7 +90,7 @@ def record_interview(
         body.notes,
         body.occurred_at,
     )
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.post("/{candidate_id}/offer")
@@ -101,7 +101,7 @@ def offer(
     saved = services.services.app.offer_lis1(
         actor, candidate_id, body.unit, body.coupled, body.answer_by, body.occurred_at
     )
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.post("/{candidate_id}/offer/accept")
@@ -110,7 +110,7 @@ def accept(
 ) -> CommandResult:
     """The candidate accepted the LIS1 offer."""
     saved = services.services.app.accept_lis1_offer(actor, candidate_id, body.occurred_at)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.post("/{candidate_id}/offer/decline")
@@ -119,7 +119,7 @@ def decline(
 ) -> CommandResult:
     """The candidate declined the LIS1 offer."""
     saved = services.services.app.decline_lis1_offer(actor, candidate_id, body.occurred_at)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.post("/{candidate_id}/withdraw")
@@ -129,7 +129,7 @@ def withdraw(
     """The candidate withdrew from the process."""
     app = services.services.app
     saved = app.withdraw_application(actor, candidate_id, body.reason, body.occurred_at)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.get("")

@@ -24,14 +24,14 @@ from helgeland_contracts.career_v1 import (
     SupervisorAssigned,
 )
 
-from helgeland_pipeline.api.deps import ServicesDep, committed, require_role
+from helgeland_pipeline.api.deps import ServicesDep, answer_once_visible, reads, require_role
 from helgeland_pipeline.app_base import Saved
 from helgeland_pipeline.app_career import Milestone, left, lis1_part_completed, lis1_part_started
 from helgeland_pipeline.application import PipelineApplication
 from helgeland_pipeline.domain.career import Career, Destination, LeavingReason, Lis1Part
 from helgeland_pipeline.domain.common import Actor, Role
 
-router = APIRouter(tags=["retention"])
+router = APIRouter(tags=["retention"], dependencies=[reads("evaluation")])
 
 CareerActor = Annotated[
     Actor, Depends(require_role(Role.HOSPITAL_RECRUITER, Role.MUNICIPALITY, Role.FORUM))
@@ -47,7 +47,7 @@ def record_milestone(
 ) -> CommandResult:
     """Record a retention milestone (back-dating allowed); they must come in order."""
     saved = _dispatch(services.services.app, actor, candidate_id, body)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "evaluation")
 
 
 def _dispatch(app: PipelineApplication, actor: Actor, cid: UUID, body: MilestoneIn) -> Saved:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,6 +13,9 @@ from helgeland_pipeline.application import Saved
 from helgeland_pipeline.auth import AuthenticationFailed
 from helgeland_pipeline.bootstrap import ApiServices
 from helgeland_pipeline.domain.common import Actor, Role
+from helgeland_pipeline.projections.runner import ProjectionRunner
+
+ROLE_IN_SCOPE = "helgeland.role"
 
 
 class Forbidden(Exception):
@@ -30,13 +33,47 @@ _bearer = HTTPBearer(auto_error=False, description="A JWT from the configured is
 
 
 def get_actor(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if credentials is None:
         msg = "a bearer token is required"
         raise AuthenticationFailed(msg)
-    return services.verifier.verify(credentials.credentials)
+    actor = services.verifier.verify(credentials.credentials)
+    # For the request's log line: the role, nobody's name. In the request's own scope (the
+    # shared `state` of some servers outlives a request).
+    request.scope[ROLE_IN_SCOPE] = actor.role
+    return actor
+
+
+AnyActor = Annotated[Actor, Depends(get_actor)]
+
+
+class ReadModelBuilding(Exception):
+    """A read model's current version has not caught up yet: reads wait (503), never partial."""
+
+    def __init__(self, runner: ProjectionRunner) -> None:
+        self.runner = runner
+        super().__init__(
+            f"the {runner.projection.name} read model (version {runner.projection.version}) "
+            "is being built from the log; try again shortly"
+        )
+
+
+def reads(name: str) -> Any:
+    """A router dependency: GET requests answer 503 until the read model's version is live."""
+
+    def check(request: Request, services: ServicesDep) -> None:
+        if request.method != "GET":
+            return
+        runner = services.services.runner(name)
+        if not runner.live:
+            runner.refresh_from_store()
+            if not runner.live:
+                raise ReadModelBuilding(runner)
+
+    return Depends(check)
 
 
 def require_role(*roles: Role) -> Callable[[Actor], Actor]:
@@ -56,7 +93,30 @@ MunicipalActor = Annotated[Actor, Depends(require_role(Role.MUNICIPALITY, Role.F
 ConsentKeeper = Annotated[Actor, Depends(require_role(Role.HOSPITAL_RECRUITER, Role.FORUM))]
 
 
-def committed(services: ApiServices, saved: Saved) -> CommandResult:
-    """Answer a command once the read models show it, so the next read sees the change."""
-    services.services.wait_for(saved)
+class NotYetVisible(Exception):
+    """The command is stored, but a read model its caller reads next has not shown it in time.
+
+    Answered as `202 Accepted` with the log position and which read models lag (and why).
+    """
+
+    def __init__(self, saved: Saved, lagging: list[ProjectionRunner]) -> None:
+        self.saved = saved
+        self.lagging = lagging
+        names = ", ".join(runner.projection.name for runner in lagging)
+        super().__init__(f"stored at log position {saved.position}; not yet visible in {names}")
+
+
+def wait_until_visible(services: ApiServices, saved: Saved, *read_models: str) -> None:
+    """Read-your-writes: return once the named read models show the saved events.
+
+    Raises `NotYetVisible` when one of them has not within the time-out (or is failing).
+    """
+    lagging = services.services.wait_for(saved, read_models)
+    if lagging:
+        raise NotYetVisible(saved, lagging)
+
+
+def answer_once_visible(services: ApiServices, saved: Saved, *read_models: str) -> CommandResult:
+    """A command's answer, given once the read models its caller reads next show the change."""
+    wait_until_visible(services, saved, *read_models)
     return CommandResult(id=saved.id, position=saved.position)

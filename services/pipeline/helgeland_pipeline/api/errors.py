@@ -8,36 +8,16 @@ from eventsourcing.persistence import RecordConflictError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from helgeland_platform.problems import invalid_request, problem, unauthenticated
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from helgeland_pipeline.api.deps import Forbidden
+from helgeland_pipeline.api.deps import Forbidden, NotYetVisible, ReadModelBuilding
 from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.auth import AuthenticationFailed
 from helgeland_pipeline.domain.common import InvalidInput, InvariantViolated
 from helgeland_pipeline.domain.forum import NotYours, UnknownItem
 from helgeland_pipeline.projections.hospital_queries import BadCursor
 from helgeland_pipeline.settings import ConfigurationError
-
-PROBLEM = "application/problem+json"
-
-
-def problem(
-    request: Request,
-    status: int,
-    title: str,
-    detail: str,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> JSONResponse:
-    body = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        **extra,
-    }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _mapped(status: int, title: str) -> Any:
@@ -47,32 +27,14 @@ def _mapped(status: int, title: str) -> Any:
     return handle
 
 
-async def _validation(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
-    errors = [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-        for e in error.errors()
-    ]
-    if any(e["type"] == "json_invalid" for e in errors):
-        return problem(request, 400, "Malformed request", "the body is not valid JSON")
-    summary = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-    return problem(request, 422, "Invalid request", summary, errors=errors)
-
-
-async def _unauthenticated(request: Request, error: Exception) -> JSONResponse:
-    return problem(
-        request, 401, "Unauthenticated", str(error), headers={"WWW-Authenticate": "Bearer"}
-    )
-
-
 async def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     return problem(request, error.status_code, str(error.detail), str(error.detail))
 
 
 def register_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(AuthenticationFailed, _unauthenticated)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(AuthenticationFailed, unauthenticated)
     app.add_exception_handler(Forbidden, _mapped(403, "Forbidden"))
     app.add_exception_handler(NotFound, _mapped(404, "Not found"))
     app.add_exception_handler(UnknownItem, _mapped(404, "Not found"))
@@ -88,6 +50,8 @@ def register_error_handlers(app: FastAPI) -> None:
         _conflict_detail,
     )
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(NotYetVisible, _not_yet_visible)
+    app.add_exception_handler(ReadModelBuilding, _building)
 
 
 async def _conflict_detail(request: Request, error: Exception) -> JSONResponse:
@@ -97,3 +61,40 @@ async def _conflict_detail(request: Request, error: Exception) -> JSONResponse:
         "Concurrent write",
         "someone else changed this record at the same moment; reload and try again",
     )
+
+
+async def _not_yet_visible(request: Request, error: Exception) -> JSONResponse:
+    """Stored, never lost, but not yet readable: 202 with the position and who lags, and why."""
+    assert isinstance(error, NotYetVisible)
+    lagging = []
+    for runner in error.lagging:
+        failing = runner.failure is not None
+        lagging.append(
+            {
+                "read_model": runner.projection.name,
+                "version": runner.projection.version,
+                "failing": failing,
+                "failing_at": runner.failure.position if runner.failure else None,
+            }
+        )
+    names = ", ".join(item["read_model"] for item in lagging)  # type: ignore[misc]
+    why = "is failing" if any(item["failing"] for item in lagging) else "has not caught up yet"
+    body = {
+        "type": "about:blank",
+        "title": "Accepted, not yet visible",
+        "status": 202,
+        "detail": (
+            f"the command is stored at log position {error.saved.position}; the {names} "
+            f"read model {why}, so a read may not show it yet"
+        ),
+        "instance": request.url.path,
+        "id": str(error.saved.id),
+        "position": error.saved.position,
+        "lagging": lagging,
+    }
+    headers = {"Location": "/read-models", "Retry-After": "1"}
+    return JSONResponse(body, status_code=202, headers=headers)
+
+
+async def _building(request: Request, error: Exception) -> JSONResponse:
+    return problem(request, 503, "Read model being built", str(error), headers={"Retry-After": "5"})

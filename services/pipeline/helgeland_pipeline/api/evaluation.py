@@ -9,15 +9,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from helgeland_contracts.bounds import Moment
 from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retention, Scope
-from pydantic import AwareDatetime
 
-from helgeland_pipeline.api.deps import ServicesDep, require_role
+from helgeland_pipeline.api.deps import ServicesDep, reads, require_role
 from helgeland_pipeline.domain.common import Actor, InvalidInput, Role
 from helgeland_pipeline.evaluation import plots
 from helgeland_pipeline.evaluation.queries import GROUPINGS
 
-router = APIRouter(prefix="/evaluation", tags=["evaluation"])
+router = APIRouter(prefix="/evaluation", tags=["evaluation"], dependencies=[reads("evaluation")])
 
 Evaluator = Annotated[Actor, Depends(require_role(Role.EVALUATOR))]
 Grouping = Literal[
@@ -39,8 +39,8 @@ class Times:
     def __init__(
         self,
         services: ServicesDep,
-        as_of: Annotated[AwareDatetime | None, Query(description="World time")] = None,
-        known_at: Annotated[AwareDatetime | None, Query(description="Recorded time")] = None,
+        as_of: Annotated[Moment | None, Query(description="World time")] = None,
+        known_at: Annotated[Moment | None, Query(description="Recorded time")] = None,
     ) -> None:
         now = services.services.app.clock()
         self.as_of: datetime = as_of or now

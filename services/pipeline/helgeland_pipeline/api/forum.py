@@ -19,49 +19,40 @@ from helgeland_contracts.forum_v1 import (
     InvitationCreate,
     InvitationOut,
     Lis3OfferCreate,
-    Municipal,
     OfferOut,
     SharedCandidate,
 )
 
+from helgeland_pipeline import policy
 from helgeland_pipeline.api.deps import (
     ConsentKeeper,
-    Forbidden,
     MunicipalActor,
     Recruiter,
     ServicesDep,
-    committed,
+    answer_once_visible,
+    reads,
+    wait_until_visible,
 )
 from helgeland_pipeline.app_base import NotFound, Saved
-from helgeland_pipeline.domain.common import Actor, Role, programme_day
+from helgeland_pipeline.domain.common import Actor, programme_day
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind, Lis3Terms, PayModel
 from helgeland_pipeline.projections.forum_queries import Viewer
 
-router = APIRouter(tags=["forum"])
+router = APIRouter(tags=["forum"], dependencies=[reads("forum")])
 
 
 def _viewer(actor: Actor) -> Viewer:
-    return Viewer(actor.municipality if actor.role == Role.MUNICIPALITY else None)
-
-
-def _acting_municipality(actor: Actor, body: Municipal) -> str:
-    if actor.role == Role.MUNICIPALITY:
-        assert actor.municipality is not None
-        if body.municipality not in (None, actor.municipality):
-            raise Forbidden("a municipality acts for itself only")
-        return actor.municipality
-    if body.municipality is None:
-        raise Forbidden("only a municipality token (or one naming a municipality) may do this")
-    return body.municipality
+    return Viewer(policy.acting_for(actor))
 
 
 def _own(actor: Actor, municipality: str) -> None:
-    if actor.role == Role.MUNICIPALITY and actor.municipality != municipality:
-        raise Forbidden("a municipality sees its own invitations and offers only")
+    policy.check_acts_for(
+        actor, municipality, "a municipality sees its own invitations and offers only"
+    )
 
 
 def _created(services: ServicesDep, candidate_id: UUID, saved: Saved, item: str) -> CreatedItem:
-    services.services.wait_for(saved)
+    wait_until_visible(services, saved, "forum")
     return CreatedItem(candidate_id=candidate_id, item_id=UUID(item), position=saved.position)
 
 
@@ -71,10 +62,10 @@ def send_list(
 ) -> CommandResult:
     """Step 5: send the final list's GP-interested, consenting LIS1 doctors to the forum."""
     saved = services.services.app.send_list_to_forum(actor, round_id, body.occurred_at)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "forum", "hospital")
 
 
-@router.get("/rounds/{round_id}/coupling")
+@router.get("/rounds/{round_id}/coupling", dependencies=[reads("hospital")])
 async def coupling(round_id: UUID, _: Recruiter, services: ServicesDep) -> list[CouplingStatus]:
     """The round's LIS1 doctors: shared with the forum, and where they took a coupled LIS3."""
     if await services.hospital.round(round_id) is None:
@@ -88,7 +79,7 @@ def withdraw_consent(
 ) -> CommandResult:
     """The candidate no longer wants to be presented: municipal views drop them at once."""
     saved = services.services.app.withdraw_consent(actor, candidate_id, body.occurred_at)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "forum", "hospital")
 
 
 @router.get("/forum/candidates")
@@ -112,7 +103,7 @@ def invite(
     candidate_id: UUID, body: InvitationCreate, actor: MunicipalActor, services: ServicesDep
 ) -> CreatedItem:
     """Step 6: invite to an interview, a tour, or a talk about pay and conditions."""
-    municipality = _acting_municipality(actor, body)
+    municipality = policy.acting_municipality(actor, body.municipality)
     saved, item = services.services.app.invite(
         actor,
         candidate_id,
@@ -141,7 +132,7 @@ def answer_invitation(
         body.new_time,
         body.occurred_at,
     )
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "forum")
 
 
 @router.post("/forum/candidates/{candidate_id}/invitations/{invitation_id}/held")
@@ -156,7 +147,7 @@ def meeting_held(
     saved = services.services.app.record_meeting_held(
         actor, candidate_id, str(invitation_id), body.occurred_at
     )
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "forum")
 
 
 @router.post("/forum/candidates/{candidate_id}/offers", status_code=status.HTTP_201_CREATED)
@@ -164,7 +155,7 @@ def offer_lis3(
     candidate_id: UUID, body: Lis3OfferCreate, actor: MunicipalActor, services: ServicesDep
 ) -> CreatedItem:
     """Step 7: offer a LIS3/ALIS post coupled to the candidate's LIS1."""
-    municipality = _acting_municipality(actor, body)
+    municipality = policy.acting_municipality(actor, body.municipality)
     t = body.terms
     terms = Lis3Terms(
         t.supervisor,
@@ -203,7 +194,7 @@ def answer_offer(
         "withdraw": app.withdraw_lis3_offer,
     }
     saved = commands[action](actor, candidate_id, str(offer_id), body.occurred_at)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "forum")
 
 
 @router.get("/forum/board")

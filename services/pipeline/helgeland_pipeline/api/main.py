@@ -7,8 +7,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from helgeland_pipeline.api import candidates, careers, evaluation, forum, rounds, webhooks
+from helgeland_pipeline.api import (
+    candidates,
+    careers,
+    evaluation,
+    forum,
+    operations,
+    rounds,
+    webhooks,
+)
 from helgeland_pipeline.api.errors import register_error_handlers
+from helgeland_pipeline.api.idempotency import IdempotencyMiddleware
+from helgeland_pipeline.api.observability import RequestLog
 from helgeland_pipeline.application import Clock, utc_now
 from helgeland_pipeline.bootstrap import build_api_services
 from helgeland_pipeline.settings import Settings
@@ -36,15 +46,13 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
         lifespan=lifespan,
     )
     register_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestLog)  # outermost: logs and times every request, replays too
     app.include_router(rounds.router)
     app.include_router(candidates.router)
     app.include_router(forum.router)
     app.include_router(careers.router)
     app.include_router(evaluation.router)
     app.include_router(webhooks.router)
-
-    @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.include_router(operations.router)
     return app

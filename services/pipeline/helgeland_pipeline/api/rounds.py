@@ -15,11 +15,11 @@ from helgeland_contracts.api_v1 import (
     RoundOut,
 )
 
-from helgeland_pipeline.api.deps import Recruiter, ServicesDep, committed
+from helgeland_pipeline.api.deps import Recruiter, ServicesDep, answer_once_visible, reads
 from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.domain.rounds import RoundStatus
 
-router = APIRouter(prefix="/rounds", tags=["rounds"])
+router = APIRouter(prefix="/rounds", tags=["rounds"], dependencies=[reads("hospital")])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -34,7 +34,7 @@ def open_round(body: RoundCreate, actor: Recruiter, services: ServicesDep) -> Co
         body.occurred_at,
         body.lis1_starts_on,
     )
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.post("/{round_id}/advance")
@@ -44,7 +44,7 @@ def advance_round(
     """Move the round forward: open → interviewing → offering."""
     app = services.services.app
     saved = app.advance_round(actor, round_id, RoundStatus(body.status), body.occurred_at)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.post("/{round_id}/finalise")
@@ -53,7 +53,7 @@ def finalise_list(
 ) -> CommandResult:
     """Make the list final: every offer answered or expired."""
     saved = services.services.app.finalise_round_list(actor, round_id, body.occurred_at)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "hospital")
 
 
 @router.get("")

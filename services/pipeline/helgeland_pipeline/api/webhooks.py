@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, status
 from helgeland_contracts.api_v1 import CommandResult, Request
+from helgeland_contracts.bounds import SingleLine
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from helgeland_pipeline.api.deps import ServicesDep, committed, require_role
+from helgeland_pipeline.api.deps import (
+    ServicesDep,
+    answer_once_visible,
+    reads,
+    require_role,
+    wait_until_visible,
+)
 from helgeland_pipeline.domain.common import Actor, Role
 from helgeland_pipeline.projections.webhooks import subscriptions
 
-router = APIRouter(prefix="/webhooks/subscriptions", tags=["webhooks"])
+router = APIRouter(
+    prefix="/webhooks/subscriptions", tags=["webhooks"], dependencies=[reads("webhooks")]
+)
 
 Subscriber = Annotated[
     Actor, Depends(require_role(Role.HOSPITAL_RECRUITER, Role.MUNICIPALITY, Role.FORUM))
@@ -32,8 +41,8 @@ EventType = Literal[
 class SubscriptionCreate(Request):
     """Deliveries are signed per the Standard Webhooks specification with the returned secret."""
 
-    url: str = Field(max_length=2000, examples=["https://kommune.example/hooks/helgeland"])
-    event_types: list[EventType] = Field(min_length=1)
+    url: SingleLine = Field(max_length=2000, examples=["https://kommune.example/hooks/helgeland"])
+    event_types: list[EventType] = Field(min_length=1, max_length=len(get_args(EventType)))
 
 
 class SubscriptionCreated(BaseModel):
@@ -54,7 +63,7 @@ def subscribe(
     body: SubscriptionCreate, actor: Subscriber, services: ServicesDep
 ) -> SubscriptionCreated:
     saved, secret = services.services.app.subscribe_webhook(actor, body.url, list(body.event_types))
-    services.services.wait_for(saved)
+    wait_until_visible(services, saved, "webhooks")
     return SubscriptionCreated(subscription_id=saved.id, secret=secret, position=saved.position)
 
 
@@ -70,4 +79,4 @@ async def list_subscriptions(actor: Subscriber, services: ServicesDep) -> list[S
 @router.delete("/{subscription_id}")
 def unsubscribe(subscription_id: UUID, actor: Subscriber, services: ServicesDep) -> CommandResult:
     saved = services.services.app.unsubscribe_webhook(actor, subscription_id)
-    return committed(services, saved)
+    return answer_once_visible(services, saved, "webhooks")

@@ -21,13 +21,16 @@ from sqlalchemy import (
     bindparam,
 )
 
-from helgeland_pipeline.projections.sql import insert_row
+from helgeland_pipeline.domain.candidates import Candidate
+from helgeland_pipeline.projections.dispatch import classes, table
+from helgeland_pipeline.projections.sql import insert_later, insert_row
 from helgeland_pipeline.projections.types import UtcDateTime
 
+VERSION = 2
 metadata = MetaData()
 
 facts = Table(
-    "evaluation_facts",
+    f"evaluation_v{VERSION}_facts",
     metadata,
     Column("position", BigInteger, primary_key=True),
     Column("candidate_id", String(36), nullable=False, index=True),
@@ -36,26 +39,26 @@ facts = Table(
     Column("occurred_at", UtcDateTime(), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("attrs", JSON, nullable=False),
-    Index("ix_evaluation_facts_times", "occurred_at", "recorded_at"),
+    Index(f"ix_evaluation_v{VERSION}_facts_times", "occurred_at", "recorded_at"),
 )
 
 
 owners = Table(
-    "evaluation_owners",
+    f"evaluation_v{VERSION}_owners",
     metadata,
     Column("aggregate_id", String(36), primary_key=True),
     Column("candidate_id", String(36), nullable=False),
 )
 
 rounds = Table(
-    "evaluation_rounds",
+    f"evaluation_v{VERSION}_rounds",
     metadata,
     Column("round_id", String(36), primary_key=True),
     Column("name", String(200), nullable=False),
 )
 
-# event qualname -> (fact, attribute extractor)
-_FACTS: dict[str, tuple[str, Any]] = {
+# event -> (fact, attribute extractor)
+_FACTS_BY_NAME: dict[str, tuple[str, Any]] = {
     "Candidate.StudentContacted": (
         "contacted",
         lambda e: {"kind": e.kind, "placement": e.municipality},
@@ -82,7 +85,7 @@ _FACTS: dict[str, tuple[str, Any]] = {
     "Career.Returned": ("returned", lambda e: {}),
 }
 
-_MUNICIPALITY_FIELD = {
+_MUNICIPALITY_FIELD_BY_NAME = {
     "ForumCandidacy.InvitationSent": "municipality",
     "ForumCandidacy.Lis3Offered": "municipality",
     "ForumCandidacy.Lis3OfferAccepted": "municipality",
@@ -93,22 +96,30 @@ _MUNICIPALITY_FIELD = {
 }
 
 
+_FACTS = table(_FACTS_BY_NAME)
+_MUNICIPALITY_FIELD = table(_MUNICIPALITY_FIELD_BY_NAME)
+_ROUND_OPENED, _SHARED, _LIS1_STARTED = classes(
+    "Lis1Round.Opened", "ForumCandidacy.Shared", "Career.Lis1Started"
+)
+
 _OWNER = owners.select().where(owners.c.aggregate_id == bindparam("aggregate"))
 
 
 class EvaluationProjection:
     name = "evaluation"
-    version = 1
+    version = VERSION
     metadata = metadata
+    retired_tables = ("evaluation_facts", "evaluation_owners", "evaluation_rounds")
+    event_classes = frozenset(_FACTS) | {_ROUND_OPENED, _SHARED, _LIS1_STARTED}
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        kind = type(event).__qualname__
-        if kind == "Lis1Round.Opened":
+        kind = type(event)
+        if kind is _ROUND_OPENED:
             insert_row(conn, rounds, round_id=str(event.originator_id), name=event.name)
             return
-        if kind in ("ForumCandidacy.Shared", "Career.Lis1Started"):
+        if kind in (_SHARED, _LIS1_STARTED):
             self._remember(conn, event)
-        if kind == "ForumCandidacy.Shared":
+        if kind is _SHARED:
             self._insert(conn, event, position, "shared", {"round_id": event.round_id}, None)
             return
         if kind not in _FACTS:
@@ -126,7 +137,7 @@ class EvaluationProjection:
     def _owner(self, conn: Connection, event: Any) -> str:
         """Candidacy and career events name their candidate in their first event only."""
         aggregate_id = str(event.originator_id)
-        if type(event).__qualname__.startswith("Candidate."):
+        if isinstance(event, Candidate.Event):
             return aggregate_id
         row = conn.execute(_OWNER, {"aggregate": aggregate_id}).one()
         return str(row.candidate_id)
@@ -140,7 +151,7 @@ class EvaluationProjection:
         attrs: dict[str, Any],
         municipality: str | None,
     ) -> None:
-        insert_row(
+        insert_later(
             conn,
             facts,
             position=position,

@@ -7,7 +7,6 @@ candidate is shared with the forum (and while they consent).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -23,13 +22,15 @@ from sqlalchemy import (
     update,
 )
 
+from helgeland_pipeline.projections.dispatch import Handler, table
 from helgeland_pipeline.projections.sql import insert_row, update_where
 from helgeland_pipeline.projections.types import UtcDateTime
 
+VERSION = 2
 metadata = MetaData()
 
 people = Table(
-    "forum_people",
+    f"forum_v{VERSION}_people",
     metadata,
     Column("candidate_id", String(36), primary_key=True),
     Column("name", String(200)),
@@ -41,7 +42,7 @@ people = Table(
 )
 
 rounds = Table(
-    "forum_rounds",
+    f"forum_v{VERSION}_rounds",
     metadata,
     Column("round_id", String(36), primary_key=True),
     Column("name", String(200), nullable=False),
@@ -49,7 +50,7 @@ rounds = Table(
 )
 
 shared = Table(
-    "forum_candidates",
+    f"forum_v{VERSION}_candidates",
     metadata,
     Column("candidacy_id", String(36), primary_key=True),
     Column("candidate_id", String(36), nullable=False, unique=True),
@@ -63,7 +64,7 @@ shared = Table(
 )
 
 invitations = Table(
-    "forum_invitations",
+    f"forum_v{VERSION}_invitations",
     metadata,
     Column("invitation_id", String(36), primary_key=True),
     Column("candidacy_id", String(36), nullable=False, index=True),
@@ -78,7 +79,7 @@ invitations = Table(
 )
 
 offers = Table(
-    "forum_offers",
+    f"forum_v{VERSION}_offers",
     metadata,
     Column("offer_id", String(36), primary_key=True),
     Column("candidacy_id", String(36), nullable=False, index=True),
@@ -92,13 +93,21 @@ offers = Table(
 )
 
 
+_TABLES = ("people", "rounds", "candidates", "invitations", "offers")
+
+
 class ForumProjection:
     name = "forum"
-    version = 1
+    version = VERSION
     metadata = metadata
+    retired_tables = tuple(f"forum_{t}" for t in _TABLES)
+
+    def __init__(self) -> None:
+        self.handlers = table(_HANDLERS)
+        self.event_classes = frozenset(self.handlers)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        handler = _HANDLERS.get(type(event).__qualname__)
+        handler = self.handlers.get(type(event))
         if handler is not None:
             handler(conn, event, position)
 
@@ -190,7 +199,7 @@ def _consent_withdrawn(conn: Connection, event: Any, _: int) -> None:
     )
 
 
-_HANDLERS: dict[str, Callable[[Connection, Any, int], object]] = {
+_HANDLERS: dict[str, Handler] = {
     "Candidate.Registered": _registered,
     "Candidate.ContactDetailsRecorded": lambda c, e, _: _person(
         c, e, name=e.name, email=e.email, phone=e.phone

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -23,13 +22,18 @@ from sqlalchemy import (
     update,
 )
 
-from helgeland_pipeline.projections.sql import insert_row, update_where
+from helgeland_pipeline.domain.candidates import Candidate
+from helgeland_pipeline.domain.forum import ForumCandidacy
+from helgeland_pipeline.domain.rounds import Lis1Round
+from helgeland_pipeline.projections.dispatch import Handler, event_class, handlers
+from helgeland_pipeline.projections.sql import insert_later, insert_row, update_where
 from helgeland_pipeline.projections.types import UtcDateTime
 
+VERSION = 4
 metadata = MetaData()
 
 rounds = Table(
-    "hospital_rounds",
+    f"hospital_v{VERSION}_rounds",
     metadata,
     Column("round_id", String(36), primary_key=True),
     Column("name", String(200), nullable=False),
@@ -43,7 +47,7 @@ rounds = Table(
 )
 
 candidates = Table(
-    "hospital_candidates",
+    f"hospital_v{VERSION}_candidates",
     metadata,
     Column("candidate_id", String(36), primary_key=True),
     Column("seq", BigInteger, nullable=False, unique=True),
@@ -73,7 +77,7 @@ candidates = Table(
 )
 
 timeline = Table(
-    "hospital_timeline",
+    f"hospital_v{VERSION}_timeline",
     metadata,
     Column("position", BigInteger, primary_key=True),
     Column("candidate_id", String(36), nullable=False),
@@ -84,11 +88,11 @@ timeline = Table(
     Column("actor_organisation", String(200), nullable=False),
     Column("actor_role", String(40), nullable=False),
     Column("details", Text, nullable=False),
-    Index("ix_hospital_timeline_candidate", "candidate_id", "position"),
+    Index(f"ix_hospital_v{VERSION}_timeline_candidate", "candidate_id", "position"),
 )
 
 # Fields of each candidate event that the hospital's timeline shows (never personal data).
-_TIMELINE_FIELDS: dict[str, tuple[str, ...]] = {
+_TIMELINE_FIELDS_BY_NAME: dict[str, tuple[str, ...]] = {
     "Registered": (),
     "ContactDetailsRecorded": (),
     "StudentContacted": ("kind", "municipality"),
@@ -102,77 +106,102 @@ _TIMELINE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+_TIMELINE_FIELDS = {
+    event_class(Candidate, name): (name, fields)
+    for name, fields in _TIMELINE_FIELDS_BY_NAME.items()
+}
+
+
 class HospitalProjection:
     """Applies round and candidate events to the hospital's tables."""
 
     name = "hospital"
-    version = 3
+    version = VERSION
     metadata = metadata
+    retired_tables = ("hospital_rounds", "hospital_candidates", "hospital_timeline")
+
+    def __init__(self) -> None:
+        self.handlers = _handlers()
+        self.event_classes = frozenset(self.handlers) | frozenset(_TIMELINE_FIELDS)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        aggregate, _, kind = type(event).__qualname__.rpartition(".")
-        handler = self._handlers().get(f"{aggregate}.{kind}")
+        handler = self.handlers.get(type(event))
         if handler is not None:
             handler(conn, event, position)
-        if aggregate == "Candidate" and kind in _TIMELINE_FIELDS:
-            _append_timeline(conn, event, kind, position)
+        timeline_entry = _TIMELINE_FIELDS.get(type(event))
+        if timeline_entry is not None:
+            _append_timeline(conn, event, *timeline_entry, position)
 
-    def _handlers(self) -> dict[str, Callable[[Connection, Any, int], object]]:
-        return {
-            "Lis1Round.Opened": _round_opened,
-            "Lis1Round.Advanced": lambda c, e, _: _set_round(c, e, status=e.status),
-            "Lis1Round.ListFinalised": lambda c, e, _: _set_round(
-                c, e, status="list_final", list_final_at=e.stamp.occurred_at
-            ),
-            "Candidate.Registered": _candidate_registered,
-            "Candidate.ContactDetailsRecorded": lambda c, e, _: _set_candidate(
-                c, e, name=e.name, email=e.email, phone=e.phone
-            ),
-            "Candidate.StudentContacted": _student_contacted,
-            "Candidate.Lis1ApplicationSubmitted": lambda c, e, _: _set_candidate(
-                c,
-                e,
-                stage="applied",
-                round_id=e.round_id,
-                preference=e.preference,
-                local_connection=list(e.local_connection),
-                has_local_connection=bool(e.local_connection),
-                consent_to_share=e.consent_to_share,
-            ),
-            "Candidate.Lis1InterviewHeld": _interview_held,
-            "Candidate.Lis1Offered": lambda c, e, _: _set_candidate(
-                c,
-                e,
-                stage="offered",
-                offer_unit=e.unit,
-                offer_coupled=e.coupled,
-                offer_answer_by=e.answer_by,
-                offer_state="open",
-            ),
-            "Candidate.Lis1OfferAccepted": lambda c, e, _: _set_candidate(
-                c, e, stage="accepted", offer_state="accepted"
-            ),
-            "Candidate.Lis1OfferDeclined": lambda c, e, _: _set_candidate(
-                c, e, stage="declined", offer_state="declined"
-            ),
-            "Candidate.ApplicationWithdrawn": lambda c, e, _: _set_candidate(
-                c, e, stage="withdrawn", withdrawn=True
-            ),
-            "Candidate.ConsentWithdrawn": lambda c, e, _: _set_candidate(
-                c, e, consent_withdrawn=True
-            ),
-            "ForumCandidacy.Shared": lambda c, e, _: update_where(
-                c, candidates, "candidate_id", e.candidate_id, candidacy_id=str(e.originator_id)
-            ),
-            "ForumCandidacy.Lis3OfferAccepted": lambda c, e, _: update_where(
-                c,
-                candidates,
-                "candidacy_id",
-                str(e.originator_id),
-                lis3_municipality=e.municipality,
-                lis3_accepted_at=e.stamp.occurred_at,
-            ),
-        }
+
+def _handlers() -> dict[type[Any], Handler]:
+    return {
+        **handlers(
+            Lis1Round,
+            {
+                "Opened": _round_opened,
+                "Advanced": lambda c, e, _: _set_round(c, e, status=e.status),
+                "ListFinalised": lambda c, e, _: _set_round(
+                    c, e, status="list_final", list_final_at=e.stamp.occurred_at
+                ),
+            },
+        ),
+        **handlers(
+            Candidate,
+            {
+                "Registered": _candidate_registered,
+                "ContactDetailsRecorded": lambda c, e, _: _set_candidate(
+                    c, e, name=e.name, email=e.email, phone=e.phone
+                ),
+                "StudentContacted": _student_contacted,
+                "Lis1ApplicationSubmitted": lambda c, e, _: _set_candidate(
+                    c,
+                    e,
+                    stage="applied",
+                    round_id=e.round_id,
+                    preference=e.preference,
+                    local_connection=list(e.local_connection),
+                    has_local_connection=bool(e.local_connection),
+                    consent_to_share=e.consent_to_share,
+                ),
+                "Lis1InterviewHeld": _interview_held,
+                "Lis1Offered": lambda c, e, _: _set_candidate(
+                    c,
+                    e,
+                    stage="offered",
+                    offer_unit=e.unit,
+                    offer_coupled=e.coupled,
+                    offer_answer_by=e.answer_by,
+                    offer_state="open",
+                ),
+                "Lis1OfferAccepted": lambda c, e, _: _set_candidate(
+                    c, e, stage="accepted", offer_state="accepted"
+                ),
+                "Lis1OfferDeclined": lambda c, e, _: _set_candidate(
+                    c, e, stage="declined", offer_state="declined"
+                ),
+                "ApplicationWithdrawn": lambda c, e, _: _set_candidate(
+                    c, e, stage="withdrawn", withdrawn=True
+                ),
+                "ConsentWithdrawn": lambda c, e, _: _set_candidate(c, e, consent_withdrawn=True),
+            },
+        ),
+        **handlers(
+            ForumCandidacy,
+            {
+                "Shared": lambda c, e, _: update_where(
+                    c, candidates, "candidate_id", e.candidate_id, candidacy_id=str(e.originator_id)
+                ),
+                "Lis3OfferAccepted": lambda c, e, _: update_where(
+                    c,
+                    candidates,
+                    "candidacy_id",
+                    str(e.originator_id),
+                    lis3_municipality=e.municipality,
+                    lis3_accepted_at=e.stamp.occurred_at,
+                ),
+            },
+        ),
+    }
 
 
 def _round_opened(conn: Connection, event: Any, _: int) -> None:
@@ -250,10 +279,12 @@ def _interview_held(conn: Connection, event: Any, _: int) -> None:
     )
 
 
-def _append_timeline(conn: Connection, event: Any, kind: str, position: int) -> None:
-    details = {field: _plain(getattr(event, field)) for field in _TIMELINE_FIELDS[kind]}
+def _append_timeline(
+    conn: Connection, event: Any, kind: str, fields: tuple[str, ...], position: int
+) -> None:
+    details = {field: _plain(getattr(event, field)) for field in fields}
     actor = event.stamp.actor
-    insert_row(
+    insert_later(
         conn,
         timeline,
         position=position,

@@ -3,20 +3,31 @@
 A page of events and the new tracking position are written in one transaction: after a crash
 the runner resumes from the last committed position, so nothing is lost or applied twice. The
 tracking update is conditional on the old position, so two runners racing cannot both apply a
-page. On PostgreSQL one runner per projection is active (an advisory lock); others stand by.
+page. One runner is active per (schema, projection, version); others stand by and take over.
+
+An event the projection cannot apply stops this projection only, visibly: the failure is
+recorded in `projection_failures` and logged, and the runner retries with backoff until the
+cause is fixed or an operator skips the event (`helgeland projections skip`).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.utils import get_topic
+from helgeland_platform.leadership import Leadership
+from helgeland_platform.logs import log
 from sqlalchemy import Connection, Engine, MetaData, delete, select, text
 
+from helgeland_pipeline.projections import status, versions
+from helgeland_pipeline.projections.sql import drop_pending, flush_inserts
 from helgeland_pipeline.projections.tracking import (
     TrackingConflict,
     advance_position,
@@ -24,15 +35,24 @@ from helgeland_pipeline.projections.tracking import (
     read_position,
     tracking,
 )
-from helgeland_pipeline.projections.tracking import metadata as tracking_metadata
+
+_log = logging.getLogger("helgeland.readside")
 
 
 class Projection(Protocol):
-    """A read model: its tables and how one event changes them."""
+    """A read model: its tables, the event classes it applies, and how one event changes them."""
 
     name: str
-    version: int  # bump when the tables change: the old tables are dropped and rebuilt
-    metadata: MetaData
+    version: int  # bump when the tables change: the new version is built beside the old
+    metadata: MetaData  # tables named with the version, so two versions can live side by side
+
+    @property
+    def event_classes(self) -> Collection[type[Any]]:
+        """The event classes it applies; no other event is read or decoded for it."""
+
+    @property
+    def retired_tables(self) -> Collection[str]:
+        """Unversioned tables of releases before versioned tables, dropped once it is live."""
 
     def apply(self, conn: Connection, event: Any, position: int) -> None: ...
 
@@ -40,6 +60,25 @@ class Projection(Protocol):
 class LogReader(Protocol):
     recorder: ApplicationRecorder
     mapper: Mapper[Any]
+
+
+class ProjectionFailed(Exception):
+    """An event could not be applied; the page was rolled back."""
+
+    def __init__(self, projection: str, position: int | None, topic: str | None, cause: Exception):
+        self.projection, self.position, self.topic, self.cause = projection, position, topic, cause
+        where = f"event {position} ({topic})" if position is not None else "reading the log"
+        super().__init__(f"{projection} failed at {where}: {describe(cause)}")
+
+
+class _BatchFailed(Exception):
+    """Writing a page's queued rows failed; which event's row is not known yet."""
+
+
+def describe(error: BaseException) -> str:
+    """An error's type and first line; statement parameters are hidden by the engines."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {first}"[:1000]
 
 
 class ProjectionRunner:
@@ -51,72 +90,229 @@ class ProjectionRunner:
         engine: Engine,
         projection: Projection,
         page_size: int = 500,
+        schema: str | None = None,
+        retry_max_seconds: float = 30.0,
     ) -> None:
         self.log = log
         self.engine = engine
         self.projection = projection
         self.page_size = page_size
+        self.schema = schema
+        self.retry_max_seconds = retry_max_seconds
         self.key = f"{projection.name}@v{projection.version}"
+        self.topics = sorted({get_topic(cls) for cls in projection.event_classes})
+        self.failure: status.Failure | None = None
+        self.leading = False
+        self.live = False
+        self._applied = 0
+        self._changed = threading.Condition()
         self._prompt = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
+
+    # --- tables and versions ----------------------------------------------------------------
 
     def create_tables(self) -> None:
-        """Create the tables; tables of an older version of the projection are rebuilt."""
-        tracking_metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            stale = conn.execute(
-                select(tracking.c.projection).where(
-                    tracking.c.projection.like(f"{self.projection.name}@%"),
-                    tracking.c.projection != self.key,
-                )
-            ).all()
-        if stale:
-            self.drop_tables()
-        self.projection.metadata.create_all(self.engine)
+        """Create this version's tables beside any other version's, and register it."""
+        self.projection.metadata.create_all(self.engine)  # the rest comes with migrations
         ensure_tracked(self.engine, self.key)
+        tables = sorted(self.projection.metadata.tables)
+        versions.register(
+            self.engine, self.key, self.projection.name, self.projection.version, tables, _now()
+        )
+        self.refresh_from_store()
+
+    def refresh_from_store(self) -> None:
+        """Read position, failure and state from the store (another process may lead).
+
+        A version whose position is at the log's end is live: there is nothing to build.
+        """
+        head = self.log.recorder.max_notification_id() or 0
+        with self.engine.begin() as conn:
+            self._applied = max(self._applied, read_position(conn, self.key))
+            self.failure = status.read_failure(conn, self.key)
+            if not self.live:
+                self.live = versions.state(conn, self.key) == versions.LIVE
+        if not self.live and self._applied >= head:
+            versions.mark_live(self.engine, self.key, _now())
+            self.live = True
 
     def drop_tables(self) -> None:
+        """Drop this version's tables and position (a rebuild from zero starts here)."""
+        versions.drop_version(self.engine, self.key, sorted(self.projection.metadata.tables))
         self.projection.metadata.drop_all(self.engine)
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(tracking).where(tracking.c.projection.like(f"{self.projection.name}@%"))
-            )
+        self.live = False
+        self._applied = 0
 
     def position(self) -> int:
         with self.engine.begin() as conn:
             return read_position(conn, self.key)
 
-    def process_page(self) -> int:
-        """Apply the next page of events; return how many were applied (0 when caught up)."""
+    # --- applying ---------------------------------------------------------------------------
+
+    def process_page(self, *, one_by_one: bool = False) -> int:
+        """Apply the next page of events; return how many notifications it moved past.
+
+        Rows that nothing in the page reads back are written together at its end; if that
+        fails, the page is applied again `one_by_one`, to name the event whose row failed.
+        """
+        # Read the page before taking the write lock (SQLite's is the whole database: commands
+        # wait for it while holding the event store's connections), then check the position.
+        start = self._applied if self.leading else self.position()
+        head = self.log.recorder.max_notification_id() or 0
+        if head <= start:
+            return 0
+        page: Sequence[Notification] = self.log.recorder.select_notifications(
+            start=start,
+            limit=self.page_size,
+            stop=head,
+            topics=self.topics,
+            inclusive_of_start=False,
+        )
+        # Every notification up to `head` was committed before it was read (the stores
+        # serialise appends), so a short page means none of ours lies between it and head.
+        new = page[-1].id if len(page) == self.page_size else head
         with self.engine.begin() as conn:
-            old = read_position(conn, self.key)
-            page: Sequence[Notification] = self.log.recorder.select_notifications(
-                start=old, limit=self.page_size, inclusive_of_start=False
-            )
-            if not page:
-                return 0
-            for notification in page:
-                event = self.log.mapper.to_domain_event(notification)
-                self.projection.apply(conn, event, notification.id)
-            advance_position(conn, self.key, old, page[-1].id)
-        return len(page)
+            old = read_position(conn, self.key, lock=True)
+            if old != start:
+                self._applied = max(self._applied, old)
+                msg = f"{self.key} moved from {start} to {old} elsewhere"
+                raise TrackingConflict(msg)
+            skipped = status.skipped_positions(conn, self.key, old)
+            try:
+                for notification in page:
+                    if notification.id not in skipped:
+                        self._apply(conn, notification, flush=one_by_one)
+                try:
+                    flush_inserts(conn)
+                except Exception as error:
+                    raise _BatchFailed from error
+            finally:
+                drop_pending(conn)
+            advance_position(conn, self.key, old, new)
+        self._moved_to(new)
+        return new - old
+
+    def _apply(self, conn: Connection, notification: Notification, *, flush: bool) -> None:
+        try:
+            event = self.log.mapper.to_domain_event(notification)
+            self.projection.apply(conn, event, notification.id)
+            if flush:
+                flush_inserts(conn)
+        except Exception as error:
+            raise ProjectionFailed(self.key, notification.id, notification.topic, error) from error
+
+    def _moved_to(self, position: int) -> None:
+        with self._changed:
+            self._applied = position
+            self._changed.notify_all()
 
     def catch_up(self, on_page: Callable[[int], None] | None = None) -> int:
-        """Apply pages until the log has no more events; return the number applied."""
+        """Apply pages until the log has no more events; return how far the position moved.
+
+        A failing event is recorded in the status table and raised as `ProjectionFailed`.
+        """
         total = 0
         while not self._stop.is_set():
             try:
-                count = self.process_page()
+                try:
+                    count = self.process_page()
+                except _BatchFailed:
+                    count = self.process_page(one_by_one=True)
             except TrackingConflict:
                 continue
+            except ProjectionFailed as failed:
+                self._record(failed.position, failed.topic, failed.cause)
+                raise
             if count == 0:
                 break
             total += count
             if on_page is not None:
                 on_page(count)
+        self._recovered()
+        self._go_live()
         return total
+
+    def _record(self, position: int | None, topic: str | None, cause: Exception) -> None:
+        now = _now()
+        failure = status.Failure(
+            projection=self.key,
+            position=position,
+            event_type=topic.partition(":")[2] if topic else None,
+            error_type=type(cause).__name__,
+            error=describe(cause),
+            attempts=1,
+            first_failed_at=now,
+            last_failed_at=now,
+        )
+        try:
+            self.failure = status.record_failure(self.engine, failure)
+        except Exception:  # the store itself is down: keep the failure in memory and log it
+            self.failure = failure
+        with self._changed:
+            self._changed.notify_all()
+        log(
+            _log,
+            logging.ERROR,
+            "projection failed",
+            projection=self.projection.name,
+            version=self.projection.version,
+            position=position,
+            event_type=failure.event_type,
+            error=failure.error,
+            attempts=self.failure.attempts,
+        )
+
+    def _recovered(self) -> None:
+        if self.failure is None:
+            return
+        status.clear_failure(self.engine, self.key)
+        log(_log, logging.INFO, "projection recovered", projection=self.key, position=self._applied)
+        self.failure = None
+
+    def _go_live(self) -> None:
+        """Caught up: serve reads from this version and retire older ones nobody runs."""
+        if not self.live:
+            versions.mark_live(self.engine, self.key, _now())
+            self.live = True
+            log(_log, logging.INFO, "projection live", projection=self.key, position=self._applied)
+        self.retire_older_versions()
+
+    def retire_older_versions(self) -> list[str]:
+        """Drop older versions' tables once no runner of theirs holds its leadership."""
+        retired = []
+        for key, tables in versions.older_versions(
+            self.engine, self.projection.name, self.projection.version
+        ):
+            if Leadership.is_free(self.engine, self.schema, key):
+                versions.drop_version(self.engine, key, tables)
+                retired.append(key)
+                log(_log, logging.INFO, "projection version retired", projection=key)
+        self._retire_unversioned()
+        return retired
+
+    def _retire_unversioned(self) -> None:
+        """Tables of releases before versioned tables: dropped with their tracking rows, once
+        no runner of such a release holds its lock (it took a lock per projection key)."""
+        with self.engine.begin() as conn:
+            known = set(conn.execute(select(versions.versions.c.projection)).scalars())
+            stale = [
+                key
+                for key in conn.execute(
+                    select(tracking.c.projection).where(
+                        tracking.c.projection.like(f"{self.projection.name}@v%")
+                    )
+                ).scalars()
+                if key not in known
+            ]
+        if any(_legacy_lock_held(self.engine, key) for key in stale):
+            log(_log, logging.INFO, "older release still running", projection=self.key)
+            return
+        preparer = self.engine.dialect.identifier_preparer
+        with self.engine.begin() as conn:
+            for table in self.projection.retired_tables:
+                conn.execute(text(f"DROP TABLE IF EXISTS {preparer.quote(table)}"))
+            conn.execute(delete(tracking).where(tracking.c.projection.in_(stale)))
 
     # --- running in the background ----------------------------------------------------------
 
@@ -126,7 +322,7 @@ class ProjectionRunner:
 
     def start(self, poll_seconds: float = 0.5) -> None:
         self._thread = threading.Thread(
-            target=self.run_forever, args=(poll_seconds,), name=self.projection.name, daemon=True
+            target=self.run_forever, args=(poll_seconds,), name=self.key, daemon=True
         )
         self._thread.start()
 
@@ -136,53 +332,75 @@ class ProjectionRunner:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def run_forever(self, poll_seconds: float = 0.5) -> None:
-        with _LeadershipLock(self.engine, self.key, self._stop) as leader:
-            while leader.held and not self._stop.is_set():
-                try:
-                    self.catch_up()
-                except Exception as error:
-                    self.error = error
-                    self._stop.wait(poll_seconds)
-                self._prompt.wait(poll_seconds)
-                self._prompt.clear()
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
-    def wait_until(self, position: int, timeout: float) -> bool:
-        """Block until the projection has applied `position`; False on time-out."""
-        deadline = time.monotonic() + timeout
+    def run_forever(self, poll_seconds: float = 0.5) -> None:
+        """Lead (or stand by until the leader is gone), then follow the log until stopped."""
+        with Leadership(self.engine, self.schema, self.key) as leadership:
+            while not self._stop.is_set() and not leadership.acquire():
+                self._stop.wait(max(poll_seconds, 0.5))
+            self.leading = leadership.held
+            try:
+                self._follow(poll_seconds)
+            finally:
+                self.leading = False
+
+    def _follow(self, poll_seconds: float) -> None:
+        attempts = 0
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+                attempts = 0
+            except ProjectionFailed:
+                attempts += 1
+            except Exception as error:  # the store is unreachable, say: visible, retried
+                attempts += 1
+                self._record(None, None, error)
+            if attempts:
+                # Back off: the same event fails again until its cause is fixed or skipped.
+                self._stop.wait(min(self.retry_max_seconds, poll_seconds * 2 ** min(attempts, 16)))
+                continue
+            self._prompt.wait(poll_seconds)
+            self._prompt.clear()
+
+    # --- read-your-writes -------------------------------------------------------------------
+
+    def wait_until(self, position: int, deadline: float) -> bool:
+        """Block until the projection has applied `position` or the monotonic deadline passes.
+
+        Returns at once (False) when the projection is failing at or before that position.
+        """
         self.prompt()
         while True:
-            if self.position() >= position:
+            if self._applied >= position:
                 return True
-            if time.monotonic() >= deadline:
+            if self.failure is not None and (self.failure.position or 0) <= position:
                 return False
-            time.sleep(0.01)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self.leading:
+                with self._changed:
+                    self._changed.wait(min(remaining, 0.25))
+            else:  # another process leads: its progress shows only in the store
+                self.refresh_from_store()
+                time.sleep(min(remaining, 0.02))
 
 
-class _LeadershipLock:
-    """One active runner per projection on PostgreSQL (an advisory lock); SQLite has one."""
+def _now() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self, engine: Engine, name: str, stop: threading.Event) -> None:
-        self.engine = engine
-        self.key = zlib.crc32(name.encode())
-        self.stop = stop
-        self.held = False
-        self._conn: Connection | None = None
 
-    def __enter__(self) -> _LeadershipLock:
-        if self.engine.dialect.name != "postgresql":
-            self.held = True
-            return self
-        self._conn = self.engine.connect()
-        while not self.stop.is_set():
-            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key})
-            self._conn.commit()
-            if got.scalar_one():
-                self.held = True
-                break
-            self.stop.wait(1.0)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            self._conn.close()
+def _legacy_lock_held(engine: Engine, key: str) -> bool:
+    """Whether a runner of a release before per-schema leadership holds this key's lock."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as conn:
+        legacy = zlib.crc32(key.encode())
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": legacy}).scalar_one()
+        if got:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": legacy})
+        conn.commit()
+        return not got

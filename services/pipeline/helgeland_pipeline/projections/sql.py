@@ -19,6 +19,28 @@ def insert_row(conn: Connection, table: Table, **values: Any) -> None:
     conn.execute(table.insert(), values)
 
 
+_PENDING = "helgeland_pending_inserts"
+
+
+def insert_later(conn: Connection, table: Table, **values: Any) -> None:
+    """Queue a row that nothing in the same page reads back; `flush_inserts` writes every
+    queued row of a table with one executemany (the runner calls it before the page commits)."""
+    pending: dict[Table, list[dict[str, Any]]] = conn.info.setdefault(_PENDING, {})
+    pending.setdefault(table, []).append(values)
+
+
+def flush_inserts(conn: Connection) -> None:
+    """Write the queued rows, table by table in the order they were first queued."""
+    pending: dict[Table, list[dict[str, Any]]] = conn.info.pop(_PENDING, {})
+    for table, rows in pending.items():
+        conn.execute(table.insert(), rows)
+
+
+def drop_pending(conn: Connection) -> None:
+    """Forget queued rows (the page was rolled back)."""
+    conn.info.pop(_PENDING, None)
+
+
 def update_where(conn: Connection, table: Table, key: str, key_value: Any, **values: Any) -> None:
     """`UPDATE table SET values WHERE key = key_value`, with a statement built once per shape."""
     statement = _update_statement(table, key, tuple(values))

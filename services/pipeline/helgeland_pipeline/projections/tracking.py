@@ -29,11 +29,15 @@ class TrackingConflict(Exception):
     """Another runner moved this projection's position first; this page is rolled back."""
 
 
-def read_position(conn: Connection, projection: str) -> int:
-    """The projection's position; 0 before its first page."""
-    value = conn.execute(
-        select(tracking.c.position).where(tracking.c.projection == projection)
-    ).scalar_one_or_none()
+def read_position(conn: Connection, projection: str, *, lock: bool = False) -> int:
+    """The projection's position; 0 before its first page.
+
+    With `lock`, the row stays locked until the transaction ends (PostgreSQL), so a second
+    runner applying a page at the same moment waits and then sees the new position instead of
+    applying the same events again. (SQLite's writers take the database lock at BEGIN.)
+    """
+    query = select(tracking.c.position).where(tracking.c.projection == projection)
+    value = conn.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     return 0 if value is None else int(value)
 
 

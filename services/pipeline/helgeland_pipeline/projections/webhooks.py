@@ -6,12 +6,17 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Connection, MetaData, String, Table, update
 
+from helgeland_pipeline.projections.dispatch import classes
 from helgeland_pipeline.projections.types import UtcDateTime
 
+VERSION = 2
 metadata = MetaData()
+_SUBSCRIBED, _UNSUBSCRIBED = classes(
+    "WebhookSubscription.Subscribed", "WebhookSubscription.Unsubscribed"
+)
 
 subscriptions = Table(
-    "webhook_subscriptions",
+    f"webhook_v{VERSION}_subscriptions",
     metadata,
     Column("subscription_id", String(36), primary_key=True),
     Column("organisation", String(200), nullable=False, index=True),
@@ -24,13 +29,15 @@ subscriptions = Table(
 
 class WebhookProjection:
     name = "webhooks"
-    version = 1
+    version = VERSION
     metadata = metadata
+    retired_tables = ("webhook_subscriptions",)
+    event_classes = frozenset({_SUBSCRIBED, _UNSUBSCRIBED})
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        kind = type(event).__qualname__
+        kind = type(event)
         sid = str(event.originator_id)
-        if kind == "WebhookSubscription.Subscribed":
+        if kind is _SUBSCRIBED:
             conn.execute(
                 subscriptions.insert().values(
                     subscription_id=sid,
@@ -41,7 +48,7 @@ class WebhookProjection:
                     created_at=event.stamp.recorded_at,
                 )
             )
-        elif kind == "WebhookSubscription.Unsubscribed":
+        elif kind is _UNSUBSCRIBED:
             conn.execute(
                 update(subscriptions)
                 .where(subscriptions.c.subscription_id == sid)

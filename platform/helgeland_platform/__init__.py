@@ -1,0 +1,1 @@
+"""Infrastructure both services share: engines, the UTC column type, worker leadership, logs."""

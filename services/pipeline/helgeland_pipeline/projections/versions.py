@@ -1,0 +1,103 @@
+"""Which versions of each read model exist, which one serves reads, and which were retired.
+
+Each version of a projection writes tables of its own. A new version is built beside the live
+one from the log; it goes live when it has caught up, and only then are older versions'
+tables dropped, once no runner of theirs is left (a rolling deploy runs both for a while).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    Table,
+    delete,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from helgeland_pipeline.projections.tracking import metadata, tracking
+from helgeland_pipeline.projections.types import UtcDateTime
+
+BUILDING, LIVE = "building", "live"
+
+versions = Table(
+    "projection_versions",
+    metadata,
+    Column("projection", String(100), primary_key=True),  # name@vN, as in tracking
+    Column("name", String(80), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("tables", JSON, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
+    Column("live_at", UtcDateTime()),
+)
+
+
+def register(
+    engine: Engine, key: str, name: str, version: int, tables: list[str], now: datetime
+) -> None:
+    """Record a version as building unless it is known (safe when runners race)."""
+    with engine.begin() as conn:
+        if conn.execute(select(versions.c.projection).where(versions.c.projection == key)).first():
+            return
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                versions.insert().values(
+                    projection=key,
+                    name=name,
+                    version=version,
+                    tables=tables,
+                    state=BUILDING,
+                    registered_at=now,
+                )
+            )
+    except IntegrityError:
+        pass
+
+
+def state(conn: Connection, key: str) -> str | None:
+    return conn.execute(
+        select(versions.c.state).where(versions.c.projection == key)
+    ).scalar_one_or_none()
+
+
+def mark_live(engine: Engine, key: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(versions)
+            .where(versions.c.projection == key, versions.c.state == BUILDING)
+            .values(state=LIVE, live_at=now)
+        )
+
+
+def older_versions(engine: Engine, name: str, version: int) -> list[tuple[str, list[str]]]:
+    """Every older version of the projection still in the store: its key and tables."""
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(versions.c.projection, versions.c.tables).where(
+                versions.c.name == name, versions.c.version < version
+            )
+        ).all()
+    return [(row.projection, list(row.tables)) for row in rows]
+
+
+def drop_version(engine: Engine, key: str, tables: list[str]) -> None:
+    """Drop a version's tables and forget its position, failures, skips and registration."""
+    from helgeland_pipeline.projections.status import failures, skips  # noqa: PLC0415
+
+    preparer = engine.dialect.identifier_preparer
+    with engine.begin() as conn:
+        for table in tables:
+            conn.execute(text(f"DROP TABLE IF EXISTS {preparer.quote(table)}"))
+        for table_ in (tracking, failures, skips, versions):
+            conn.execute(delete(table_).where(table_.c.projection == key))
