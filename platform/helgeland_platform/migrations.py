@@ -31,6 +31,20 @@ def _config(location: Path, version_table: str, connection: Connection | None = 
     return config
 
 
+def run_environment() -> None:
+    """Alembic's `env.py` of each service: the connection and version table come from the
+    caller (`upgrade`), never from a configuration file."""
+    from alembic import context  # noqa: PLC0415 - only inside Alembic's run
+
+    context.configure(
+        connection=context.config.attributes["connection"],
+        version_table=context.config.attributes["version_table"],
+        transactional_ddl=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def head(location: Path, version_table: str) -> str:
     revision = ScriptDirectory.from_config(_config(location, version_table)).get_current_head()
     assert revision is not None, f"no migrations in {location}"

@@ -53,7 +53,7 @@ class Api:
 
     def log_position(self) -> int:
         """The id of the last event in the notification log (0 when empty)."""
-        return self.services.services.app.recorder.max_notification_id() or 0
+        return self.services.core.app.recorder.max_notification_id() or 0
 
     def token(
         self,
@@ -88,7 +88,7 @@ class Api:
         assert 0 < result["position"] <= self.log_position()
         at_answer = response.extensions.get("positions_at_answer")  # set by the settling hook
         if at_answer is None:
-            at_answer = {r.projection.name: r.position() for r in self.services.services.runners}
+            at_answer = {r.projection.name: r.position() for r in self.services.core.runners}
         assert at_answer[reads_next(path)] >= result["position"]
         return str(result["id"])
 
@@ -158,7 +158,7 @@ def settle_after_commands(app: FastAPI) -> Callable[[httpx.Response], Awaitable[
     async def settle(response: httpx.Response) -> None:
         if response.request.method == "GET" or not response.is_success:
             return
-        services = app.state.services.services
+        services = app.state.services.core
         response.extensions["positions_at_answer"] = await asyncio.to_thread(
             lambda: {runner.projection.name: runner.position() for runner in services.runners}
         )

@@ -143,7 +143,7 @@ def offer(app: PipelineApplication, fl: ForumList, cid: UUID, number: str) -> st
 
 
 def prepare(api: Api, fresh: int) -> Scenario:
-    app = api.services.services.app
+    app = api.services.core.app
     fl = forum_list(app, shared=2 + fresh)
     kari, ola, *pool = fl.shared
     kari_rana = offer(app, fl, kari, RANA)
@@ -170,7 +170,7 @@ def prepare(api: Api, fresh: int) -> Scenario:
     offered = waiting[len(ROLES) :]
     for cid in offered:
         last = app.offer_lis1(RECRUITER, cid, "rana", False, in_days(14))
-    api.services.services.wait_for(last)
+    api.services.core.wait_for(last)
     return Scenario(
         app, fl, kari, ola, applicants_round, offering_round, waiting[: len(ROLES)], offered, pool
     )

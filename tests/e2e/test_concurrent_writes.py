@@ -53,6 +53,6 @@ async def test_concurrent_interviews_are_saved_or_refused_with_409(api: Api) -> 
     assert candidate["interviews"] == saved
     assert candidate["stage"] == "interviewed"
     # The event store agrees with the read model.
-    aggregate: Candidate = api.services.services.app.repository.get(UUID(cid))
+    aggregate: Candidate = api.services.core.app.repository.get(UUID(cid))
     assert isinstance(aggregate, Candidate)
     assert len(aggregate.interview_scores) == saved

@@ -111,7 +111,7 @@ class Story:
 async def story(api: Api) -> Story:
     """Steps 1–4 at the hospital (through the application, to keep this quick): four doctors
     accept LIS1 and the list is final. Steps 5–7 are then taken over HTTP."""
-    app = api.services.services.app
+    app = api.services.core.app
     today = datetime.now(UTC).date()
     round_id = app.open_round(
         RECRUITER,
@@ -143,7 +143,7 @@ async def story(api: Api) -> Story:
     ):
         app.offer_lis1(RECRUITER, cid, unit, coupled, today + timedelta(days=14))
         app.accept_lis1_offer(RECRUITER, cid)
-    api.services.services.wait_for(app.finalise_round_list(RECRUITER, round_id))
+    api.services.core.wait_for(app.finalise_round_list(RECRUITER, round_id))
     kari, ola, per, lise = (str(cid) for cid in ids)
     return Story(
         api,
@@ -490,7 +490,7 @@ async def test_withdrawn_consent_removes_the_candidate_from_municipal_views(api:
     await s.rana.post(f"{ola}/offers", lis3_offer(start), 409)
 
     # The facts stay: the invitation is closed in the log, and the hospital knows.
-    candidacy: object = api.services.services.app.repository.get(candidacy_id(UUID(s.ola)))
+    candidacy: object = api.services.core.app.repository.get(candidacy_id(UUID(s.ola)))
     assert isinstance(candidacy, ForumCandidacy)
     assert candidacy.invitations[invited].state == "closed"
     assert candidacy.offers[offered].state == "closed"
@@ -532,14 +532,14 @@ async def clocked_api(settings: Settings, clock: Clock) -> AsyncIterator[Api]:
 async def test_an_offer_reads_expired_from_the_norwegian_day_it_can_no_longer_be_accepted(
     clocked_api: Api, clock: Clock
 ) -> None:
-    app = clocked_api.services.services.app
+    app = clocked_api.services.core.app
     fl = forum_list(app, shared=1)
     [kari] = fl.shared
     expires = (NOW + timedelta(days=2)).date()
     saved, offer_id = app.offer_lis3(
         municipal(RANA), kari, RANA, fl.lis3_start, lis3_terms(), expires
     )
-    clocked_api.services.services.wait_for(saved)
+    clocked_api.services.core.wait_for(saved)
     rana = Caller(clocked_api, Role.MUNICIPALITY, RANA)
 
     # 23:30 UTC on the expiry day is already the next day in Norway.

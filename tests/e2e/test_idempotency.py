@@ -158,7 +158,7 @@ async def test_without_a_valid_token_the_key_is_not_kept(api: Api) -> None:
 async def test_an_expired_key_can_be_used_again(api: Api) -> None:
     key = new_key()
     first = await api.post("/candidates", someone(), keyed(key))
-    with api.services.services.engine.begin() as conn:
+    with api.services.core.engine.begin() as conn:
         old = datetime.now(UTC) - timedelta(hours=25)
         conn.execute(idempotency_keys.update().values(created_at=old))
     second = await api.post("/candidates", someone(), keyed(key))
@@ -171,7 +171,7 @@ async def test_a_key_left_in_flight_by_a_stopped_server_is_never_run_again(api: 
     key, body = new_key(), someone()
     first = await api.post("/candidates", body, keyed(key))
     assert first.status_code == 201
-    with api.services.services.engine.begin() as conn:  # as a server dying mid-way leaves it
+    with api.services.core.engine.begin() as conn:  # as a server dying mid-way leaves it
         conn.execute(
             idempotency_keys.update()
             .where(idempotency_keys.c.key == key)

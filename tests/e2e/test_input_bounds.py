@@ -35,7 +35,7 @@ async def refused(
     problem: dict[str, Any] = response.json()
     assert problem["status"] == 422
     assert api.log_position() == before, f"{path} was refused but wrote an event"
-    api.services.services.catch_up()
+    api.services.core.catch_up()
     return problem
 
 
@@ -49,7 +49,7 @@ async def still_works(api: Api) -> None:
     cid = await api.register(f"Etter Avvisning {uuid4().hex[:6]}")
     candidate = await api.read(f"/candidates/{cid}")
     assert candidate["stage"] == "registered"
-    api.services.services.catch_up()
+    api.services.core.catch_up()
 
 
 async def test_a_time_whose_utc_conversion_overflows_is_refused(api: Api) -> None:

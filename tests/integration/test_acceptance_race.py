@@ -82,7 +82,7 @@ class Contest:
 
 def contests(running: Running, count: int) -> list[Contest]:
     """`count` shared candidates, each with an open offer from Rana and one from Vefsn."""
-    app = running.services.services.app
+    app = running.services.core.app
     fl = forum_list(app, shared=count)
     expires = (datetime.now(UTC) + timedelta(days=30)).date()
     prepared: list[Contest] = []
@@ -93,7 +93,7 @@ def contests(running: Running, count: int) -> list[Contest]:
                 municipal(number), cid, number, fl.lis3_start, lis3_terms(), expires
             )
         prepared.append(Contest(cid, offers))
-    running.services.services.wait_for(saved)
+    running.services.core.wait_for(saved)
     return prepared
 
 
@@ -153,7 +153,7 @@ def test_two_simultaneous_acceptances_one_wins_the_other_gets_409(server: Runnin
     assert forum.status_code == 200, forum.text
     board: dict[str, Any] = forum.json()
     entries = {UUID(e["candidate"]["candidate_id"]): e for e in board["candidates"]}
-    app = server.services.services.app
+    app = server.services.core.app
     for contest in prepared:
         winner = winners[contest.candidate]
         loser = RANA if winner == VEFSN else VEFSN

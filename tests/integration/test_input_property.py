@@ -186,7 +186,17 @@ class Pipeline:
             assert response.json()["status"] == response.status_code
             return
         assert api.log_position() > before
-        services = api.services.services
+        # Nothing accepted stops the read side: a new candidate is readable at once (201, not
+        # 202: the hospital's read model showed it within the read-your-writes time-out).
+        probe = await api.client.post(
+            "/candidates",
+            json={"name": "Ny Kandidat", "email": "ny@example.no"},
+            headers=api.auth(),
+        )
+        assert probe.status_code == 201, probe.text
+        shown = await api.client.get(f"/candidates/{probe.json()['id']}", headers=api.auth())
+        assert shown.status_code == 200, shown.text
+        services = api.services.core
         # Raises if a projection cannot apply what was written. In a thread, as a request's
         # work would be: the runners' own threads share the store.
         await asyncio.to_thread(services.catch_up)

@@ -8,7 +8,6 @@ drop the old tables. Outside demo mode, a database left behind is refused in one
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +29,7 @@ from sqlalchemy import (
 )
 
 from tests.factories import RECRUITER
+from tests.processes import cli_env
 
 BIN = Path(sys.executable).parent
 
@@ -71,16 +71,9 @@ def previous_release(settings: Settings) -> None:
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HELGELAND_")}
-    env |= {
-        "HELGELAND_DATABASE_URL": settings.database_url,
-        "HELGELAND_DATA_DIR": str(settings.data_dir),
-    }
-    if settings.database_schema:
-        env["HELGELAND_DATABASE_SCHEMA"] = settings.database_schema
     return subprocess.run(
         [str(BIN / args[0]), *args[1:]],
-        env=env,
+        env=cli_env(settings),
         cwd=settings.data_dir,
         capture_output=True,
         text=True,

@@ -1,8 +1,10 @@
 """A projection worker killed mid-run resumes without losing or repeating an event.
 
-The worker runs as a real process (`helgeland project --until-caught-up`) on the same store as
-the test, on SQLite and on PostgreSQL. It is killed with SIGKILL while it is part-way through
-the log, restarted, and its read models must then equal a full `helgeland rebuild`.
+The worker runs as a real process (`helgeland project`) on the same store as the test, on
+SQLite and on PostgreSQL. Halfway through the log lies a corrupt event, so the worker is
+part-way through the log however fast the machine is: it has applied pages up to it and
+retries it. It is killed there with SIGKILL; the event is repaired; a new worker
+(`project --until-caught-up`) resumes, and the read models must then equal a full rebuild.
 """
 
 from __future__ import annotations
@@ -13,17 +15,30 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
-from helgeland_pipeline.bootstrap import all_projections, build_services
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
+from helgeland_pipeline.bootstrap import Services, all_projections, build_services
 from helgeland_pipeline.database import Database
-from helgeland_pipeline.domain.candidates import CareerPreference, ContactKind, LocalConnection
+from helgeland_pipeline.domain.candidates import (
+    Candidate,
+    CareerPreference,
+    ContactKind,
+    LocalConnection,
+)
+from helgeland_pipeline.projections.dispatch import event_class
 from helgeland_pipeline.projections.hospital import candidates, rounds, timeline
+from helgeland_pipeline.projections.status import failures
 from helgeland_pipeline.projections.tracking import tracking
 from helgeland_pipeline.settings import Settings
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from tests.factories import RECRUITER, Clock, Journey
 
@@ -55,8 +70,15 @@ def worker_env(settings: Settings, page_size: int = PAGE_SIZE) -> dict[str, str]
     return env
 
 
-def fill_the_log(settings: Settings) -> tuple[int, list[int]]:
-    """Write a few thousand events without projecting them; return the end and candidate events."""
+@dataclass(frozen=True)
+class Poison:
+    position: int
+    originator_id: UUID
+
+
+def fill_the_log(settings: Settings) -> tuple[int, list[int], Poison]:
+    """Write a few thousand events without projecting them, a corrupt one halfway; return the
+    end, the candidate events and the corrupt one."""
     services = build_services(settings, clock=Clock())
     try:
         app = services.app
@@ -77,7 +99,10 @@ def fill_the_log(settings: Settings) -> tuple[int, list[int]]:
         app.withdraw_application(RECRUITER, withdraws, "valgte Tromsø")
         app.finalise_round_list(RECRUITER, round_id)
         app.send_list_to_forum(RECRUITER, round_id)
+        poison = None
         for n in range(BULK_CANDIDATES):
+            if n == BULK_CANDIDATES // 2:
+                poison = append_corrupt_registration(services)
             cid = app.register_candidate(RECRUITER, f"Kandidat {n}", f"k{n}@example.no").id
             app.record_student_contact(RECRUITER, cid, ContactKind.CAMPUS_VISIT)
         end = app.recorder.max_notification_id() or 0
@@ -86,7 +111,53 @@ def fill_the_log(settings: Settings) -> tuple[int, list[int]]:
         candidate_events = [n.id for n in log if ":Candidate." in n.topic]
     finally:
         services.close()
-    return end, candidate_events
+    assert poison is not None
+    return end, candidate_events, poison
+
+
+REGISTERED = event_class(Candidate, "Registered")
+
+
+def append_corrupt_registration(services: Services) -> Poison:
+    originator = uuid4()
+    corrupt = StoredEvent(
+        originator_id=originator, originator_version=1, topic=get_topic(REGISTERED), state=b"{"
+    )
+    services.app.recorder.insert_events([corrupt])
+    return Poison(services.app.recorder.max_notification_id() or 0, originator)
+
+
+def repair(settings: Settings, engine: Engine, poison: Poison) -> None:
+    """Give the corrupt event the stored state of a sound registration (as a restore would)."""
+    services = build_services(settings)
+    try:
+        recorder = services.app.recorder
+        assert isinstance(recorder, (SQLiteApplicationRecorder, PostgresApplicationRecorder))
+        table = recorder.events_table_name
+    finally:
+        services.close()
+    with engine.begin() as conn:
+        sound = conn.execute(
+            text(f"SELECT state FROM {table} WHERE topic = :topic AND state <> :bad LIMIT 1"),
+            {"topic": get_topic(REGISTERED), "bad": b"{"},
+        ).scalar_one()
+        # PostgreSQL keeps the id as a uuid, the SQLite recorder as its 32 hex digits.
+        if engine.dialect.name == "postgresql":
+            where, originator = "CAST(:originator AS uuid)", str(poison.originator_id)
+        else:
+            where, originator = ":originator", poison.originator_id.hex
+        conn.execute(
+            text(f"UPDATE {table} SET state = :state WHERE originator_id = {where}"),
+            {"state": sound, "originator": originator},
+        )
+
+
+def failing_at(engine: Engine, key_prefix: str) -> int | None:
+    with engine.connect() as conn:
+        for failure in conn.execute(select(failures)).all():
+            if failure.projection.startswith(key_prefix):
+                return int(failure.position)
+    return None
 
 
 def positions(engine: Engine) -> dict[str, int]:
@@ -127,27 +198,27 @@ def test_a_killed_worker_resumes_and_matches_a_rebuild(
     settings: Settings, engine: Engine, tmp_path: Path
 ) -> None:
     assert HELGELAND.exists()
-    end, candidate_events = fill_the_log(settings)
+    end, candidate_events, poison = fill_the_log(settings)
     assert end > 2000
     assert set(positions(engine).values()) == {0}, "nothing is projected before the worker runs"
 
     log_file = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
-        [str(HELGELAND), "project", "--until-caught-up"],
-        env=worker_env(settings),
+        [str(HELGELAND), "project"],
+        env=worker_env(settings) | {"HELGELAND_PROJECTION_RETRY_MAX_SECONDS": "0.5"},
         cwd=tmp_path,
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 120
-        # Kill it well into the log, with pages still to go.
-        while not any(end // 4 <= p < end for p in positions(engine).values()):
+        # It has applied every page before the corrupt event, and keeps retrying that one.
+        while failing_at(engine, "hospital") != poison.position:
             if worker.poll() is not None:
                 output = (tmp_path / "worker.log").read_text()
-                pytest.fail(f"the worker finished before it could be killed:\n{output}")
-            assert time.monotonic() < deadline, "the worker never got going"
-            time.sleep(0.002)
+                pytest.fail(f"the worker stopped by itself:\n{output}")
+            assert time.monotonic() < deadline, "the worker never reached the corrupt event"
+            time.sleep(0.05)
         worker.send_signal(signal.SIGKILL)
         assert worker.wait(timeout=30) == -signal.SIGKILL
     finally:
@@ -159,11 +230,12 @@ def test_a_killed_worker_resumes_and_matches_a_rebuild(
     # What the killed worker committed is whole: each page came with its position.
     at_kill = positions(engine)
     hospital = next(p for key, p in at_kill.items() if key.startswith("hospital"))
-    assert any(0 < p < end for p in at_kill.values()), at_kill
+    assert 0 < hospital < poison.position, at_kill
     with engine.connect() as conn:
         rows = [r.position for r in conn.execute(select(timeline.c.position)).all()]
     assert sorted(rows) == [p for p in candidate_events if p <= hospital]
 
+    repair(settings, engine, poison)
     run(["project", "--until-caught-up"], settings, tmp_path)
     assert set(positions(engine).values()) == {end}
     resumed = snapshot(engine)
@@ -181,7 +253,7 @@ def test_a_killed_worker_resumes_and_matches_a_rebuild(
         ).all()
     assert [tuple(c) for c in contacts] == [(1, BULK_CANDIDATES)]
     assert sorted(i for (i,) in interviews) == [0, 1, 1, 1]
-    assert len(resumed[candidates.name]) == BULK_CANDIDATES + 4
+    assert len(resumed[candidates.name]) == BULK_CANDIDATES + 4 + 1  # the repaired one too
     assert len(resumed[rounds.name]) == 1
     # The list sent to the forum reached the other read model(s) too.
     assert any(rows for name, rows in resumed.items() if not name.startswith("hospital_"))

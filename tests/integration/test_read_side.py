@@ -13,7 +13,6 @@ Every wait here is bounded and generous: nothing depends on the machine's speed.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, sel
 
 from tests.e2e.api import Api
 from tests.factories import RECRUITER
+from tests.processes import cli_env
 
 HELGELAND = Path(sys.executable).with_name("helgeland")
 PATIENCE = 60.0  # seconds a bounded wait may take on a loaded machine before the test fails
@@ -83,17 +83,6 @@ def append_poison(services: Services) -> int:
     return services.app.recorder.max_notification_id() or 0
 
 
-def cli_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HELGELAND_")}
-    env |= {
-        "HELGELAND_DATABASE_URL": settings.database_url,
-        "HELGELAND_DATA_DIR": str(settings.data_dir),
-    }
-    if settings.database_schema:
-        env["HELGELAND_DATABASE_SCHEMA"] = settings.database_schema
-    return env
-
-
 def helgeland(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(HELGELAND), *args],
@@ -126,7 +115,7 @@ async def test_a_poison_event_stops_only_its_read_models_visibly_until_skipped(
     settings = fast(settings, read_your_writes_timeout=2.0)
     caplog.set_level(logging.INFO, logger="helgeland")
     async with running(settings) as api:
-        services = api.services.services
+        services = api.services.core
         first = await api.post("/candidates", someone())
         assert first.status_code == 201, first.text
         poison = append_poison(services)
@@ -145,6 +134,9 @@ async def test_a_poison_event_stops_only_its_read_models_visibly_until_skipped(
         eventually("evaluation passes the poison", lambda: evaluation.position() >= poison)
         webhooks = services.runner("webhooks")
         eventually("webhooks passes the poison", lambda: webhooks.position() >= poison)
+
+        hospital, forum = services.runner("hospital"), services.runner("forum")
+        eventually("both meet the poison", lambda: None not in (hospital.failure, forum.failure))
 
         # Status, readiness, metrics, the log: all say which read model, where and why.
         admin = api.auth(Role.ADMIN, person="demo-admin", organisation="Helgelandslegen")
@@ -205,7 +197,6 @@ async def test_a_poison_event_stops_only_its_read_models_visibly_until_skipped(
         assert again.returncode != 0
         assert len(again.stderr.strip().splitlines()) == 1
 
-        hospital = services.runner("hospital")
         eventually("hospital resumes", lambda: hospital.position() >= body["position"])
         found = await api.client.get(f"/candidates/{body['id']}", headers=api.auth())
         assert found.status_code == 200
@@ -248,7 +239,7 @@ async def test_a_read_model_being_built_answers_503_not_partial_data(settings: S
             assert ready.status_code == 503
             assert "being built" in str(ready.json()["problems"])
             holder.release()
-            runner = api.services.services.runner("hospital")
+            runner = api.services.core.runner("hospital")
             eventually("the new leader catches up and goes live", lambda: runner.live)
             answer = await api.client.get("/candidates", headers=api.auth())
             assert answer.status_code == 200
@@ -269,7 +260,7 @@ async def test_a_command_waits_only_for_the_read_model_its_caller_reads_next(
         async with running(settings) as api:
             answer = await api.post("/candidates", someone())
             assert answer.status_code == 201, answer.text
-            runners = api.services.services
+            runners = api.services.core
             assert runners.runner("hospital").position() >= answer.json()["position"]
             assert runners.runner("forum").position() < answer.json()["position"]
     finally:

@@ -88,6 +88,13 @@ def test_a_municipality_token_carries_its_municipality(tmp_path: Path) -> None:
         (["token", "forum", "--municipality", "1833"], "only for the municipality role"),
         (["token", "municipality", "--municipality", "9999"], "--municipality must be one of"),
         ([], "command"),
+        (["serve", "--port", "70000"], "a port must be a whole number from 1 to 65535"),
+        (
+            ["projections", "skip", "--projection", "hospital", "--event", "1" + "0" * 30],
+            "an event position must be a whole number",
+        ),
+        (["projections", "skip", "--projection", "hospital", "--event", "3"], "--reason"),
+        (["projections"], "action"),
     ],
     ids=[
         "unknown-role",
@@ -96,9 +103,13 @@ def test_a_municipality_token_carries_its_municipality(tmp_path: Path) -> None:
         "number-for-another-role",
         "unknown-municipality",
         "no-command",
+        "port-out-of-range",
+        "event-position-out-of-range",
+        "skip-without-reason",
+        "projections-without-action",
     ],
 )
-def test_a_bad_token_request_fails_with_one_line_on_stderr(
+def test_a_bad_request_fails_with_one_line_on_stderr(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
     result = run(tmp_path, *args)

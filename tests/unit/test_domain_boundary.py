@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.imports import imported_modules
+
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ROOT / "services" / "pipeline" / "helgeland_pipeline" / "domain"
 FORBIDDEN = (
@@ -40,24 +42,13 @@ def _forbidden(module: str) -> bool:
     return any(module == name or module.startswith(f"{name}.") for name in FORBIDDEN)
 
 
-def _imports(tree: ast.AST) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.lineno, node.module))
-            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
-    return found
-
-
 def test_no_domain_file_imports_a_framework_or_database_package() -> None:
     files = sorted(DOMAIN.glob("*.py"))
     assert len(files) >= 5
     offending = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
         for path in files
-        for line, module in _imports(ast.parse(path.read_text("utf-8")))
+        for line, module in imported_modules(ast.parse(path.read_text("utf-8")))
         if _forbidden(module)
     ]
     assert offending == []
@@ -65,7 +56,7 @@ def test_no_domain_file_imports_a_framework_or_database_package() -> None:
 
 def test_the_checker_sees_a_forbidden_import() -> None:
     tree = ast.parse("from sqlalchemy import select\nimport fastapi.routing\n")
-    assert [m for _, m in _imports(tree) if _forbidden(m)] == [
+    assert [m for _, m in imported_modules(tree) if _forbidden(m)] == [
         "sqlalchemy",
         "sqlalchemy.select",
         "fastapi.routing",

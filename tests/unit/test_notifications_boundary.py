@@ -16,31 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.imports import imported_modules
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = ROOT / "services" / "notifications"
 FORBIDDEN = "helgeland_pipeline"
-
-
-def _imported_modules(tree: ast.AST) -> list[tuple[int, str]]:
-    """Every module a file imports: `import a.b`, `from a.b import c` (as `a.b.c` too)."""
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.lineno, node.module))
-            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
-        elif isinstance(node, ast.Call) and _is_dynamic_import(node):
-            first = node.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                found.append((node.lineno, first.value))
-    return found
-
-
-def _is_dynamic_import(node: ast.Call) -> bool:
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    return name in {"import_module", "__import__"} and bool(node.args)
 
 
 def _forbidden(module: str) -> bool:
@@ -59,11 +39,11 @@ def test_the_checker_sees_every_form_of_import() -> None:
         "if True:\n    __import__('helgeland_pipeline')",
     ]
     for source in caught:
-        modules = _imported_modules(ast.parse(source))
+        modules = imported_modules(ast.parse(source))
         assert any(_forbidden(m) for _, m in modules), source
     lookalikes = ["import helgeland_pipeline_extra", "from helgeland_contracts import log"]
     for source in lookalikes:
-        assert not any(_forbidden(m) for _, m in _imported_modules(ast.parse(source))), source
+        assert not any(_forbidden(m) for _, m in imported_modules(ast.parse(source))), source
 
 
 def test_no_source_file_of_the_service_imports_the_pipeline() -> None:
@@ -74,7 +54,7 @@ def test_no_source_file_of_the_service_imports_the_pipeline() -> None:
     offences = [
         f"{path.relative_to(ROOT)}:{line}: {module}"
         for path in files
-        for line, module in _imported_modules(ast.parse(path.read_text("utf-8"), str(path)))
+        for line, module in imported_modules(ast.parse(path.read_text("utf-8"), str(path)))
         if _forbidden(module)
     ]
     assert offences == []

@@ -129,7 +129,7 @@ def build_services(
 class ApiServices:
     """What the HTTP layer needs besides the commands: async queries and token checks."""
 
-    services: Services
+    core: Services
     async_engine: AsyncEngine
     hospital: HospitalQueries
     forum: ForumQueries
@@ -143,7 +143,7 @@ def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiService
     services = build_services(settings, clock)
     async_engine = services.database.async_engine()
     return ApiServices(
-        services=services,
+        core=services,
         async_engine=async_engine,
         hospital=HospitalQueries(async_engine),
         forum=ForumQueries(

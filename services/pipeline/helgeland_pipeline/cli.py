@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP API and the projection runners")
     serve.add_argument("--demo", action="store_true", help="local token issuer and demo data")
     serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--port", type=_port)
     commands.add_parser("seed-demo", help="load the demo story into an empty log")
     commands.add_parser("migrate", help="apply the database migrations of this release")
     project = commands.add_parser("project", help="run the projection runners in the foreground")
@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="one JSON object per read model")
     skip = what.add_parser("skip", help="step over one event a read model cannot apply")
     skip.add_argument("--projection", required=True, help="read model name, e.g. hospital")
-    skip.add_argument("--event", required=True, type=int, help="the event's log position")
+    skip.add_argument("--event", required=True, type=_position, help="the event's log position")
     skip.add_argument("--reason", required=True, help="why (recorded and shown in status)")
     skip.add_argument("--by", help="who decides (default: the operating-system user)")
     report = commands.add_parser("report", help="write the dated evaluation report (HTML)")
@@ -109,6 +109,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "report":
         commands.report(settings, args.as_of, args.known_at, args.out)
     return 0
+
+
+def _bounded_int(text: str, low: int, high: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        msg = f"{what} must be a whole number from {low} to {high}, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _port(text: str) -> int:
+    return _bounded_int(text, 1, 65535, "a port")
+
+
+def _position(text: str) -> int:
+    return _bounded_int(text, 1, 2**63 - 1, "an event position")
 
 
 def _moment(text: str) -> datetime:

@@ -1,14 +1,7 @@
-"""Alembic's environment: the connection and version table come from the caller."""
+"""Alembic's environment, shared by both services (helgeland_platform.migrations)."""
 
 from __future__ import annotations
 
-from alembic import context
+from helgeland_platform.migrations import run_environment
 
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    version_table=context.config.attributes["version_table"],
-    transactional_ddl=True,
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_environment()

@@ -34,7 +34,7 @@ router = APIRouter(prefix="/candidates", tags=["candidates"], dependencies=[read
 @router.post("", status_code=status.HTTP_201_CREATED)
 def register(body: CandidateRegister, actor: Recruiter, services: ServicesDep) -> CommandResult:
     """Register a candidate with name and contact details."""
-    app = services.services.app
+    app = services.core.app
     saved = app.register_candidate(actor, body.name, body.email, body.phone, body.occurred_at)
     return answer_once_visible(services, saved, "hospital")
 
@@ -44,7 +44,7 @@ def contact_details(
     candidate_id: UUID, body: ContactDetails, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """Correct the candidate's name or contact details."""
-    app = services.services.app
+    app = services.core.app
     saved = app.record_contact_details(actor, candidate_id, body.name, body.email, body.phone)
     return answer_once_visible(services, saved, "hospital")
 
@@ -54,7 +54,7 @@ def student_contact(
     candidate_id: UUID, body: StudentContact, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """Step 1: record a campus visit, a 5th-year placement or other contact."""
-    saved = services.services.app.record_student_contact(
+    saved = services.core.app.record_student_contact(
         actor, candidate_id, ContactKind(body.kind), body.municipality, body.occurred_at
     )
     return answer_once_visible(services, saved, "hospital")
@@ -65,7 +65,7 @@ def submit_application(
     candidate_id: UUID, body: ApplicationSubmit, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """Step 2: the LIS1 application with career preference and local connection."""
-    saved = services.services.app.submit_lis1_application(
+    saved = services.core.app.submit_lis1_application(
         actor,
         candidate_id,
         body.round_id,
@@ -82,7 +82,7 @@ def record_interview(
     candidate_id: UUID, body: InterviewRecord, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """Step 3: the interview, scoring interest in primary care 1–5."""
-    saved = services.services.app.record_lis1_interview(
+    saved = services.core.app.record_lis1_interview(
         actor,
         candidate_id,
         body.interviewer,
@@ -98,7 +98,7 @@ def offer(
     candidate_id: UUID, body: OfferMake, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """Step 4: offer a LIS1 position, coupled to a LIS3 post or not."""
-    saved = services.services.app.offer_lis1(
+    saved = services.core.app.offer_lis1(
         actor, candidate_id, body.unit, body.coupled, body.answer_by, body.occurred_at
     )
     return answer_once_visible(services, saved, "hospital")
@@ -109,7 +109,7 @@ def accept(
     candidate_id: UUID, body: Answer, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """The candidate accepted the LIS1 offer."""
-    saved = services.services.app.accept_lis1_offer(actor, candidate_id, body.occurred_at)
+    saved = services.core.app.accept_lis1_offer(actor, candidate_id, body.occurred_at)
     return answer_once_visible(services, saved, "hospital")
 
 
@@ -118,7 +118,7 @@ def decline(
     candidate_id: UUID, body: Answer, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """The candidate declined the LIS1 offer."""
-    saved = services.services.app.decline_lis1_offer(actor, candidate_id, body.occurred_at)
+    saved = services.core.app.decline_lis1_offer(actor, candidate_id, body.occurred_at)
     return answer_once_visible(services, saved, "hospital")
 
 
@@ -127,7 +127,7 @@ def withdraw(
     candidate_id: UUID, body: Withdrawal, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """The candidate withdrew from the process."""
-    app = services.services.app
+    app = services.core.app
     saved = app.withdraw_application(actor, candidate_id, body.reason, body.occurred_at)
     return answer_once_visible(services, saved, "hospital")
 

@@ -46,7 +46,7 @@ def record_milestone(
     services: ServicesDep,
 ) -> CommandResult:
     """Record a retention milestone (back-dating allowed); they must come in order."""
-    saved = _dispatch(services.services.app, actor, candidate_id, body)
+    saved = _dispatch(services.core.app, actor, candidate_id, body)
     return answer_once_visible(services, saved, "evaluation")
 
 

@@ -67,7 +67,7 @@ def reads(name: str) -> Any:
     def check(request: Request, services: ServicesDep) -> None:
         if request.method != "GET":
             return
-        runner = services.services.runner(name)
+        runner = services.core.runner(name)
         if not runner.live:
             runner.refresh_from_store()
             if not runner.live:
@@ -111,7 +111,7 @@ def wait_until_visible(services: ApiServices, saved: Saved, *read_models: str) -
 
     Raises `NotYetVisible` when one of them has not within the time-out (or is failing).
     """
-    lagging = services.services.wait_for(saved, read_models)
+    lagging = services.core.wait_for(saved, read_models)
     if lagging:
         raise NotYetVisible(saved, lagging)
 

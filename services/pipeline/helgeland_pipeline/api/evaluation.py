@@ -42,7 +42,7 @@ class Times:
         as_of: Annotated[Moment | None, Query(description="World time")] = None,
         known_at: Annotated[Moment | None, Query(description="Recorded time")] = None,
     ) -> None:
-        now = services.services.app.clock()
+        now = services.core.app.clock()
         self.as_of: datetime = as_of or now
         self.known_at: datetime = known_at or now
         if self.as_of > now or self.known_at > now:

@@ -61,7 +61,7 @@ def send_list(
     round_id: UUID, body: Backdatable, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """Step 5: send the final list's GP-interested, consenting LIS1 doctors to the forum."""
-    saved = services.services.app.send_list_to_forum(actor, round_id, body.occurred_at)
+    saved = services.core.app.send_list_to_forum(actor, round_id, body.occurred_at)
     return answer_once_visible(services, saved, "forum", "hospital")
 
 
@@ -78,7 +78,7 @@ def withdraw_consent(
     candidate_id: UUID, body: Backdatable, actor: ConsentKeeper, services: ServicesDep
 ) -> CommandResult:
     """The candidate no longer wants to be presented: municipal views drop them at once."""
-    saved = services.services.app.withdraw_consent(actor, candidate_id, body.occurred_at)
+    saved = services.core.app.withdraw_consent(actor, candidate_id, body.occurred_at)
     return answer_once_visible(services, saved, "forum", "hospital")
 
 
@@ -104,7 +104,7 @@ def invite(
 ) -> CreatedItem:
     """Step 6: invite to an interview, a tour, or a talk about pay and conditions."""
     municipality = policy.acting_municipality(actor, body.municipality)
-    saved, item = services.services.app.invite(
+    saved, item = services.core.app.invite(
         actor,
         candidate_id,
         municipality,
@@ -124,7 +124,7 @@ def answer_invitation(
     services: ServicesDep,
 ) -> CommandResult:
     """Record the candidate's answer: accepted, declined, or a new time proposed."""
-    saved = services.services.app.answer_invitation(
+    saved = services.core.app.answer_invitation(
         actor,
         candidate_id,
         str(invitation_id),
@@ -144,7 +144,7 @@ def meeting_held(
     services: ServicesDep,
 ) -> CommandResult:
     """The meeting took place."""
-    saved = services.services.app.record_meeting_held(
+    saved = services.core.app.record_meeting_held(
         actor, candidate_id, str(invitation_id), body.occurred_at
     )
     return answer_once_visible(services, saved, "forum")
@@ -165,7 +165,7 @@ def offer_lis3(
         t.out_of_hours_share,
         t.training_share,
     )
-    saved, item = services.services.app.offer_lis3(
+    saved, item = services.core.app.offer_lis3(
         actor,
         candidate_id,
         municipality,
@@ -187,7 +187,7 @@ def answer_offer(
     services: ServicesDep,
 ) -> CommandResult:
     """`accept` (closes every other open offer), `decline`, or `withdraw` (the municipality)."""
-    app = services.services.app
+    app = services.core.app
     commands = {
         "accept": app.accept_lis3_offer,
         "decline": app.decline_lis3_offer,
@@ -200,7 +200,7 @@ def answer_offer(
 @router.get("/forum/board")
 async def board(actor: MunicipalActor, services: ServicesDep) -> Board:
     """Every municipality's moves; terms only for the forum and the offering municipality."""
-    today = programme_day(services.services.app.clock())
+    today = programme_day(services.core.app.clock())
     return await services.forum.board(_viewer(actor), today)
 
 
@@ -217,7 +217,7 @@ async def municipality_offers(
     number: str, actor: MunicipalActor, services: ServicesDep
 ) -> list[OfferOut]:
     _own(actor, number)
-    today = programme_day(services.services.app.clock())
+    today = programme_day(services.core.app.clock())
     return await services.forum.offers(_viewer(actor), today, number)
 
 

@@ -28,12 +28,12 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_api_services(settings, clock)
-        services.services.start_runners()
+        services.core.start_runners()
         app.state.services = services
         try:
             yield
         finally:
-            services.services.close()
+            services.core.close()
             await services.async_engine.dispose()
 
     app = FastAPI(

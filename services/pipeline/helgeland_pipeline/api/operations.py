@@ -41,11 +41,11 @@ async def ready(services: ServicesDep) -> JSONResponse:
     try:
         async with services.async_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-        found = await run_in_threadpool(read_status, services.services.runners)
+        found = await run_in_threadpool(read_status, services.core.runners)
     except Exception as error:
         problems.append({"component": "database", "reason": type(error).__name__})
         found = []
-    limit = services.services.settings.ready_max_lag_events
+    limit = services.core.settings.ready_max_lag_events
     for item in found:
         reason = None
         if item.failure is not None:
@@ -66,7 +66,7 @@ async def read_models(actor: AnyActor, services: ServicesDep) -> list[dict[str, 
 
     Error texts and skip reasons are for administrators; other callers see where and what kind.
     """
-    found = await run_in_threadpool(read_status, services.services.runners)
+    found = await run_in_threadpool(read_status, services.core.runners)
     items = [status_json(item) for item in found]
     if actor.role != Role.ADMIN:
         for item in items:

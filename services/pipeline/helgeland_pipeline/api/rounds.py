@@ -25,7 +25,7 @@ router = APIRouter(prefix="/rounds", tags=["rounds"], dependencies=[reads("hospi
 @router.post("", status_code=status.HTTP_201_CREATED)
 def open_round(body: RoundCreate, actor: Recruiter, services: ServicesDep) -> CommandResult:
     """Open a LIS1 round (at most half of its positions coupled to a LIS3 post)."""
-    saved = services.services.app.open_round(
+    saved = services.core.app.open_round(
         actor,
         body.name,
         body.positions,
@@ -42,7 +42,7 @@ def advance_round(
     round_id: UUID, body: RoundAdvance, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """Move the round forward: open → interviewing → offering."""
-    app = services.services.app
+    app = services.core.app
     saved = app.advance_round(actor, round_id, RoundStatus(body.status), body.occurred_at)
     return answer_once_visible(services, saved, "hospital")
 
@@ -52,7 +52,7 @@ def finalise_list(
     round_id: UUID, body: Backdatable, actor: Recruiter, services: ServicesDep
 ) -> CommandResult:
     """Make the list final: every offer answered or expired."""
-    saved = services.services.app.finalise_round_list(actor, round_id, body.occurred_at)
+    saved = services.core.app.finalise_round_list(actor, round_id, body.occurred_at)
     return answer_once_visible(services, saved, "hospital")
 
 

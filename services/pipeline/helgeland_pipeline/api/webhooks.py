@@ -62,7 +62,7 @@ class SubscriptionOut(BaseModel):
 def subscribe(
     body: SubscriptionCreate, actor: Subscriber, services: ServicesDep
 ) -> SubscriptionCreated:
-    saved, secret = services.services.app.subscribe_webhook(actor, body.url, list(body.event_types))
+    saved, secret = services.core.app.subscribe_webhook(actor, body.url, list(body.event_types))
     wait_until_visible(services, saved, "webhooks")
     return SubscriptionCreated(subscription_id=saved.id, secret=secret, position=saved.position)
 
@@ -78,5 +78,5 @@ async def list_subscriptions(actor: Subscriber, services: ServicesDep) -> list[S
 
 @router.delete("/{subscription_id}")
 def unsubscribe(subscription_id: UUID, actor: Subscriber, services: ServicesDep) -> CommandResult:
-    saved = services.services.app.unsubscribe_webhook(actor, subscription_id)
+    saved = services.core.app.unsubscribe_webhook(actor, subscription_id)
     return answer_once_visible(services, saved, "webhooks")

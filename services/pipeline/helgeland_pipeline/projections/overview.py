@@ -112,6 +112,10 @@ def skip_event(
     if not reason or len(reason) > 500 or any(ord(c) < 32 or ord(c) == 127 for c in reason):
         msg = "give a reason of 1 to 500 characters on one line"
         raise status.SkipRefused(msg)
+    by = by or getpass.getuser()
+    if not by.strip() or len(by) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in by):
+        msg = "give who decides (--by) as 1 to 200 characters on one line"
+        raise status.SkipRefused(msg)
     found = runner.log.recorder.select_notifications(start=position, limit=1)
     if not found or found[0].id != position:
         msg = f"the log has no event {position}"
@@ -124,7 +128,7 @@ def skip_event(
         position=position,
         event_type=_kind(found[0].topic),
         reason=reason,
-        skipped_by=by or getpass.getuser(),
+        skipped_by=by.strip(),
         skipped_at=datetime.now(UTC),
     )
     status.add_skip(runner.engine, skip)
