@@ -22,7 +22,7 @@ from pathlib import Path
 
 from helgeland_pipeline.bootstrap import build_evaluation, build_services
 from helgeland_pipeline.evaluation.queries import EvaluationQueries
-from helgeland_pipeline.projections.evaluation import facts
+from helgeland_pipeline.readside.evaluation.tables import facts
 from helgeland_pipeline.settings import Settings
 from helgeland_pipeline.synthetic import SyntheticHistory
 from sqlalchemy import select

@@ -25,7 +25,7 @@ from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.demo import seed_demo
 from helgeland_pipeline.domain.career import career_id
 from helgeland_pipeline.domain.common import Role
-from helgeland_pipeline.projections.hospital import candidates as hospital_candidates
+from helgeland_pipeline.readside.hospital.tables import candidates as hospital_candidates
 from helgeland_pipeline.settings import Settings
 from sqlalchemy import select
 

@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, RecordConflictError
 from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.domain.candidates import Candidate
 from helgeland_pipeline.domain.rounds import Lis1Round
-from helgeland_pipeline.projections.tracking import ensure_tracked, tracking
+from helgeland_pipeline.readside.tracking import ensure_tracked, tracking
 from helgeland_pipeline.settings import Settings
 from sqlalchemy import delete, select
 

@@ -14,7 +14,7 @@ from helgeland_contracts.sealing import unseal
 from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.domain.rounds import Lis1Round
 from helgeland_pipeline.domain.webhooks import WebhookSubscription
-from helgeland_pipeline.projections.hospital import rounds
+from helgeland_pipeline.readside.hospital.tables import rounds
 from helgeland_pipeline.settings import ConfigurationError, Settings
 from sqlalchemy import select
 

@@ -16,9 +16,9 @@ import pytest
 from helgeland_contracts.forum_v1 import Board, CouplingStatus, SharedCandidate
 from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.domain.forum import ForumCandidacy, InvitationAnswer, InvitationKind
-from helgeland_pipeline.projections import forum as forum_tables
-from helgeland_pipeline.projections.forum_queries import ForumQueries, Viewer
-from helgeland_pipeline.projections.hospital_queries import HospitalQueries
+from helgeland_pipeline.readside.forum import tables as forum_tables
+from helgeland_pipeline.readside.forum.queries import ForumQueries, Viewer
+from helgeland_pipeline.readside.hospital.queries import HospitalQueries
 from helgeland_pipeline.settings import Settings
 from sqlalchemy import select
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.domain.candidates import CareerPreference, LocalConnection
-from helgeland_pipeline.projections.hospital import candidates
+from helgeland_pipeline.readside.hospital.tables import candidates
 from helgeland_pipeline.settings import Settings
 from sqlalchemy import select
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from helgeland_pipeline.bootstrap import VERSION_TABLE, build_services
 from helgeland_pipeline.database import Database
-from helgeland_pipeline.projections.hospital import candidates
+from helgeland_pipeline.readside.hospital.tables import candidates
 from helgeland_pipeline.settings import Settings
 from helgeland_platform import migrations
 from sqlalchemy import (

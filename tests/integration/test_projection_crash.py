@@ -33,10 +33,10 @@ from helgeland_pipeline.domain.candidates import (
     ContactKind,
     LocalConnection,
 )
-from helgeland_pipeline.projections.dispatch import event_class
-from helgeland_pipeline.projections.hospital import candidates, rounds, timeline
-from helgeland_pipeline.projections.status import failures
-from helgeland_pipeline.projections.tracking import tracking
+from helgeland_pipeline.readside.dispatch import event_class
+from helgeland_pipeline.readside.hospital.tables import candidates, rounds, timeline
+from helgeland_pipeline.readside.status import failures
+from helgeland_pipeline.readside.tracking import tracking
 from helgeland_pipeline.settings import Settings
 from sqlalchemy import Engine, func, select, text
 

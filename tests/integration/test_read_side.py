@@ -34,10 +34,10 @@ from helgeland_pipeline.api.main import create_app
 from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.domain.candidates import Candidate
 from helgeland_pipeline.domain.common import Role
-from helgeland_pipeline.projections import status, versions
-from helgeland_pipeline.projections.dispatch import event_class
-from helgeland_pipeline.projections.runner import ProjectionFailed, ProjectionRunner
-from helgeland_pipeline.projections.sql import insert_later
+from helgeland_pipeline.readside import status, versions
+from helgeland_pipeline.readside.dispatch import event_class
+from helgeland_pipeline.readside.runner import ProjectionFailed, ProjectionRunner
+from helgeland_pipeline.readside.sql import insert_later
 from helgeland_pipeline.settings import Settings
 from helgeland_platform.leadership import Leadership
 from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, select

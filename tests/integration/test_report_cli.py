@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from helgeland_pipeline.bootstrap import build_services
 from helgeland_pipeline.domain.common import PROGRAMME_TIME_ZONE
-from helgeland_pipeline.projections.hospital import candidates as hospital_candidates
+from helgeland_pipeline.readside.hospital.tables import candidates as hospital_candidates
 from helgeland_pipeline.settings import Settings
 from PIL import Image
 

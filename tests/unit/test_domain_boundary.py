@@ -31,7 +31,7 @@ FORBIDDEN = (
     "pydantic",
     "helgeland_platform",
     "helgeland_pipeline.api",
-    "helgeland_pipeline.projections",
+    "helgeland_pipeline.readside",
     "eventsourcing.postgres",
     "eventsourcing.sqlite",
     "eventsourcing.persistence",

@@ -16,13 +16,13 @@ from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_set
 from helgeland_pipeline.database import Database
 from helgeland_pipeline.evaluation.queries import EvaluationQueries
 from helgeland_pipeline.migrations import LOCATION as MIGRATIONS
-from helgeland_pipeline.projections.evaluation import EvaluationProjection
-from helgeland_pipeline.projections.forum import ForumProjection
-from helgeland_pipeline.projections.forum_queries import ForumQueries
-from helgeland_pipeline.projections.hospital import HospitalProjection
-from helgeland_pipeline.projections.hospital_queries import HospitalQueries
-from helgeland_pipeline.projections.runner import Projection, ProjectionRunner
-from helgeland_pipeline.projections.webhooks import WebhookProjection
+from helgeland_pipeline.readside.evaluation.projector import EvaluationProjection
+from helgeland_pipeline.readside.forum.projector import ForumProjection
+from helgeland_pipeline.readside.forum.queries import ForumQueries
+from helgeland_pipeline.readside.hospital.projector import HospitalProjection
+from helgeland_pipeline.readside.hospital.queries import HospitalQueries
+from helgeland_pipeline.readside.runner import Projection, ProjectionRunner
+from helgeland_pipeline.readside.webhooks.projector import WebhookProjection
 from helgeland_pipeline.reference import load_national_figures
 from helgeland_pipeline.settings import ConfigurationError, Settings
 

@@ -35,14 +35,14 @@ from helgeland_pipeline.cli_errors import CliError
 from helgeland_pipeline.demo import seed_demo
 from helgeland_pipeline.domain.common import end_of_day, programme_day
 from helgeland_pipeline.evaluation.report import render
-from helgeland_pipeline.projections.overview import (
+from helgeland_pipeline.readside.overview import (
     ReadModelStatus,
     read_status,
     skip_event,
     status_json,
 )
-from helgeland_pipeline.projections.runner import ProjectionFailed
-from helgeland_pipeline.projections.status import SkipRefused
+from helgeland_pipeline.readside.runner import ProjectionFailed
+from helgeland_pipeline.readside.status import SkipRefused
 from helgeland_pipeline.settings import Settings
 
 _STDERR = Console(stderr=True)  # progress goes to stderr; stdout holds only the result

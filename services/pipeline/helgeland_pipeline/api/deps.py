@@ -13,7 +13,7 @@ from helgeland_pipeline.application import Saved
 from helgeland_pipeline.auth import AuthenticationFailed
 from helgeland_pipeline.bootstrap import ApiServices
 from helgeland_pipeline.domain.common import Actor, Role
-from helgeland_pipeline.projections.runner import ProjectionRunner
+from helgeland_pipeline.readside.runner import ProjectionRunner
 
 ROLE_IN_SCOPE = "helgeland.role"
 

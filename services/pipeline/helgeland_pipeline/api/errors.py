@@ -16,7 +16,7 @@ from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.auth import AuthenticationFailed
 from helgeland_pipeline.domain.common import InvalidInput, InvariantViolated
 from helgeland_pipeline.domain.forum import NotYours, UnknownItem
-from helgeland_pipeline.projections.hospital_queries import BadCursor
+from helgeland_pipeline.readside.hospital.queries import BadCursor
 from helgeland_pipeline.settings import ConfigurationError
 
 

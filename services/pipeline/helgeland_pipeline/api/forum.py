@@ -36,7 +36,7 @@ from helgeland_pipeline.api.deps import (
 from helgeland_pipeline.app_base import NotFound, Saved
 from helgeland_pipeline.domain.common import Actor, programme_day
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind, Lis3Terms, PayModel
-from helgeland_pipeline.projections.forum_queries import Viewer
+from helgeland_pipeline.readside.forum.queries import Viewer
 
 router = APIRouter(tags=["forum"], dependencies=[reads("forum")])
 

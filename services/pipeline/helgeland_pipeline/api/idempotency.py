@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from helgeland_pipeline.application import Clock, utc_now
 from helgeland_pipeline.auth import AuthenticationFailed, TokenVerifier
 from helgeland_pipeline.bootstrap import ApiServices
-from helgeland_pipeline.projections.types import UtcDateTime
+from helgeland_pipeline.readside.types import UtcDateTime
 
 HEADER = b"idempotency-key"
 REPLAYED = (b"idempotent-replayed", b"true")

@@ -16,8 +16,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from helgeland_pipeline.projections.overview import read_status
-from helgeland_pipeline.projections.runner import ProjectionRunner
+from helgeland_pipeline.readside.overview import read_status
+from helgeland_pipeline.readside.runner import ProjectionRunner
 
 _log = logging.getLogger("helgeland.http")
 

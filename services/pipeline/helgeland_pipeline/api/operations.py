@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from helgeland_pipeline.api.deps import AnyActor, ServicesDep
 from helgeland_pipeline.domain.common import Role
-from helgeland_pipeline.projections.overview import read_status, status_json
+from helgeland_pipeline.readside.overview import read_status, status_json
 
 router = APIRouter(tags=["operations"])
 

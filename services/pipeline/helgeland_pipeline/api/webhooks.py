@@ -19,7 +19,7 @@ from helgeland_pipeline.api.deps import (
     wait_until_visible,
 )
 from helgeland_pipeline.domain.common import Actor, Role
-from helgeland_pipeline.projections.webhooks import subscriptions
+from helgeland_pipeline.readside.webhooks.tables import subscriptions
 
 router = APIRouter(
     prefix="/webhooks/subscriptions", tags=["webhooks"], dependencies=[reads("webhooks")]

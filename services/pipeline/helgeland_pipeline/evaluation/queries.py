@@ -19,7 +19,7 @@ from helgeland_pipeline.evaluation.cohort import (
     population_group,
     pseudonym,
 )
-from helgeland_pipeline.projections.evaluation import facts, rounds
+from helgeland_pipeline.readside.evaluation.tables import facts, rounds
 from helgeland_pipeline.reference import ReferenceData
 
 GROUPINGS = (

@@ -23,7 +23,7 @@ from helgeland_contracts.forum_v1 import (
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from helgeland_pipeline.projections.forum import invitations, offers, people, rounds, shared
+from helgeland_pipeline.readside.forum.tables import invitations, offers, people, rounds, shared
 
 
 @dataclass(frozen=True)

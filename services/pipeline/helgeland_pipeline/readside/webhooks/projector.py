@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Connection, MetaData, String, Table, update
+from sqlalchemy import Connection, update
 
-from helgeland_pipeline.projections.dispatch import classes
-from helgeland_pipeline.projections.types import UtcDateTime
+from helgeland_pipeline.readside.dispatch import classes
+from helgeland_pipeline.readside.webhooks.tables import VERSION, metadata, subscriptions
 
-VERSION = 2
-metadata = MetaData()
 _SUBSCRIBED, _UNSUBSCRIBED = classes(
     "WebhookSubscription.Subscribed", "WebhookSubscription.Unsubscribed"
-)
-
-subscriptions = Table(
-    f"webhook_v{VERSION}_subscriptions",
-    metadata,
-    Column("subscription_id", String(36), primary_key=True),
-    Column("organisation", String(200), nullable=False, index=True),
-    Column("url", String(2000), nullable=False),
-    Column("event_types", JSON, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 

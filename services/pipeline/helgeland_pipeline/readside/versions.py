@@ -7,8 +7,13 @@ tables dropped, once no runner of theirs is left (a rolling deploy runs both for
 
 from __future__ import annotations
 
+import logging
+import zlib
+from collections.abc import Collection
 from datetime import datetime
 
+from helgeland_platform.leadership import Leadership
+from helgeland_platform.logs import log
 from sqlalchemy import (
     JSON,
     Column,
@@ -24,10 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from helgeland_pipeline.projections.tracking import metadata, tracking
-from helgeland_pipeline.projections.types import UtcDateTime
+from helgeland_pipeline.readside.tracking import metadata, tracking
+from helgeland_pipeline.readside.types import UtcDateTime
 
 BUILDING, LIVE = "building", "live"
+_log = logging.getLogger("helgeland.readside")
 
 versions = Table(
     "projection_versions",
@@ -93,7 +99,7 @@ def older_versions(engine: Engine, name: str, version: int) -> list[tuple[str, l
 
 def drop_version(engine: Engine, key: str, tables: list[str]) -> None:
     """Drop a version's tables and forget its position, failures, skips and registration."""
-    from helgeland_pipeline.projections.status import failures, skips  # noqa: PLC0415
+    from helgeland_pipeline.readside.status import failures, skips  # noqa: PLC0415
 
     preparer = engine.dialect.identifier_preparer
     with engine.begin() as conn:
@@ -101,3 +107,49 @@ def drop_version(engine: Engine, key: str, tables: list[str]) -> None:
             conn.execute(text(f"DROP TABLE IF EXISTS {preparer.quote(table)}"))
         for table_ in (tracking, failures, skips, versions):
             conn.execute(delete(table_).where(table_.c.projection == key))
+
+
+def retire_older(engine: Engine, schema: str | None, name: str, version: int) -> list[str]:
+    """Drop older versions' tables once no runner of theirs holds its leadership."""
+    retired = []
+    for key, tables in older_versions(engine, name, version):
+        if Leadership.is_free(engine, schema, key):
+            drop_version(engine, key, tables)
+            retired.append(key)
+            log(_log, logging.INFO, "projection version retired", projection=key)
+    return retired
+
+
+def retire_unversioned(engine: Engine, name: str, retired_tables: Collection[str]) -> None:
+    """Tables of releases before versioned tables: dropped with their tracking rows, once no
+    runner of such a release holds its lock (it took one per projection key, in no schema)."""
+    with engine.begin() as conn:
+        known = set(conn.execute(select(versions.c.projection)).scalars())
+        stale = [
+            key
+            for key in conn.execute(
+                select(tracking.c.projection).where(tracking.c.projection.like(f"{name}@v%"))
+            ).scalars()
+            if key not in known
+        ]
+    if any(_legacy_lock_held(engine, key) for key in stale):
+        log(_log, logging.INFO, "an older release still runs", projection=name)
+        return
+    preparer = engine.dialect.identifier_preparer
+    with engine.begin() as conn:
+        for table in retired_tables:
+            conn.execute(text(f"DROP TABLE IF EXISTS {preparer.quote(table)}"))
+        conn.execute(delete(tracking).where(tracking.c.projection.in_(stale)))
+
+
+def _legacy_lock_held(engine: Engine, key: str) -> bool:
+    """Whether a runner of a release before per-schema leadership holds this key's lock."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as conn:
+        legacy = zlib.crc32(key.encode())
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": legacy}).scalar_one()
+        if got:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": legacy})
+        conn.commit()
+        return not got

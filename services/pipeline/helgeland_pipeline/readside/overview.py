@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from helgeland_pipeline.projections import status, versions
-from helgeland_pipeline.projections.runner import ProjectionRunner
-from helgeland_pipeline.projections.tracking import read_position
+from helgeland_pipeline.readside import status, versions
+from helgeland_pipeline.readside.runner import ProjectionRunner
+from helgeland_pipeline.readside.tracking import read_position
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from sqlalchemy import (
     select,
 )
 
-from helgeland_pipeline.projections.tracking import metadata, tracking
-from helgeland_pipeline.projections.types import UtcDateTime
+from helgeland_pipeline.readside.tracking import metadata, tracking
+from helgeland_pipeline.readside.types import UtcDateTime
 
 failures = Table(
     "projection_failures",

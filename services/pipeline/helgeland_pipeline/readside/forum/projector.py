@@ -10,88 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Column,
     Connection,
-    Date,
-    MetaData,
-    String,
-    Table,
     update,
 )
 
-from helgeland_pipeline.projections.dispatch import Handler, table
-from helgeland_pipeline.projections.sql import insert_row, update_where
-from helgeland_pipeline.projections.types import UtcDateTime
-
-VERSION = 2
-metadata = MetaData()
-
-people = Table(
-    f"forum_v{VERSION}_people",
+from helgeland_pipeline.readside.dispatch import Handler, table
+from helgeland_pipeline.readside.forum.tables import (
+    VERSION,
+    invitations,
     metadata,
-    Column("candidate_id", String(36), primary_key=True),
-    Column("name", String(200)),
-    Column("email", String(320)),
-    Column("phone", String(50)),
-    Column("preference", String(20)),
-    Column("local_connection", JSON, nullable=False),
-    Column("lis1_unit", String(40)),
+    offers,
+    people,
+    rounds,
+    shared,
 )
-
-rounds = Table(
-    f"forum_v{VERSION}_rounds",
-    metadata,
-    Column("round_id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("list_sent_at", UtcDateTime()),
-)
-
-shared = Table(
-    f"forum_v{VERSION}_candidates",
-    metadata,
-    Column("candidacy_id", String(36), primary_key=True),
-    Column("candidate_id", String(36), nullable=False, unique=True),
-    Column("seq", BigInteger, nullable=False),
-    Column("round_id", String(36), nullable=False, index=True),
-    Column("shared_at", UtcDateTime(), nullable=False),
-    Column("lis1_ends_on", Date),
-    Column("consent_withdrawn", Boolean, nullable=False),
-    Column("recruited_by", String(4)),
-    Column("recruited_at", UtcDateTime()),
-)
-
-invitations = Table(
-    f"forum_v{VERSION}_invitations",
-    metadata,
-    Column("invitation_id", String(36), primary_key=True),
-    Column("candidacy_id", String(36), nullable=False, index=True),
-    Column("municipality", String(4), nullable=False, index=True),
-    Column("kind", String(20), nullable=False),
-    Column("proposed_times", JSON, nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("new_time", UtcDateTime()),
-    Column("sent_at", UtcDateTime(), nullable=False),
-    Column("answered_at", UtcDateTime()),
-    Column("held_at", UtcDateTime()),
-)
-
-offers = Table(
-    f"forum_v{VERSION}_offers",
-    metadata,
-    Column("offer_id", String(36), primary_key=True),
-    Column("candidacy_id", String(36), nullable=False, index=True),
-    Column("municipality", String(4), nullable=False, index=True),
-    Column("start_date", Date, nullable=False),
-    Column("terms", JSON, nullable=False),
-    Column("expires_on", Date, nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("offered_at", UtcDateTime(), nullable=False),
-    Column("closed_at", UtcDateTime()),
-)
-
+from helgeland_pipeline.readside.sql import insert_row, update_where
 
 _TABLES = ("people", "rounds", "candidates", "invitations", "offers")
 

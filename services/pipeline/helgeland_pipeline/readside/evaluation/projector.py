@@ -10,52 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
     Connection,
-    Index,
-    MetaData,
-    String,
-    Table,
     bindparam,
 )
 
 from helgeland_pipeline.domain.candidates import Candidate
-from helgeland_pipeline.projections.dispatch import classes, table
-from helgeland_pipeline.projections.sql import insert_later, insert_row
-from helgeland_pipeline.projections.types import UtcDateTime
-
-VERSION = 2
-metadata = MetaData()
-
-facts = Table(
-    f"evaluation_v{VERSION}_facts",
-    metadata,
-    Column("position", BigInteger, primary_key=True),
-    Column("candidate_id", String(36), nullable=False, index=True),
-    Column("fact", String(30), nullable=False),
-    Column("municipality", String(4)),
-    Column("occurred_at", UtcDateTime(), nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
-    Column("attrs", JSON, nullable=False),
-    Index(f"ix_evaluation_v{VERSION}_facts_times", "occurred_at", "recorded_at"),
-)
-
-
-owners = Table(
-    f"evaluation_v{VERSION}_owners",
-    metadata,
-    Column("aggregate_id", String(36), primary_key=True),
-    Column("candidate_id", String(36), nullable=False),
-)
-
-rounds = Table(
-    f"evaluation_v{VERSION}_rounds",
-    metadata,
-    Column("round_id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False),
-)
+from helgeland_pipeline.readside.dispatch import classes, table
+from helgeland_pipeline.readside.evaluation.tables import VERSION, facts, metadata, owners, rounds
+from helgeland_pipeline.readside.sql import insert_later, insert_row
 
 # event -> (fact, attribute extractor)
 _FACTS_BY_NAME: dict[str, tuple[str, Any]] = {

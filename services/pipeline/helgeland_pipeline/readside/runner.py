@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import zlib
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -24,16 +23,15 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from eventsourcing.utils import get_topic
 from helgeland_platform.leadership import Leadership
 from helgeland_platform.logs import log
-from sqlalchemy import Connection, Engine, MetaData, delete, select, text
+from sqlalchemy import Connection, Engine, MetaData
 
-from helgeland_pipeline.projections import status, versions
-from helgeland_pipeline.projections.sql import drop_pending, flush_inserts
-from helgeland_pipeline.projections.tracking import (
+from helgeland_pipeline.readside import status, versions
+from helgeland_pipeline.readside.sql import drop_pending, flush_inserts
+from helgeland_pipeline.readside.tracking import (
     TrackingConflict,
     advance_position,
     ensure_tracked,
     read_position,
-    tracking,
 )
 
 _log = logging.getLogger("helgeland.readside")
@@ -279,40 +277,14 @@ class ProjectionRunner:
         self.retire_older_versions()
 
     def retire_older_versions(self) -> list[str]:
-        """Drop older versions' tables once no runner of theirs holds its leadership."""
-        retired = []
-        for key, tables in versions.older_versions(
-            self.engine, self.projection.name, self.projection.version
-        ):
-            if Leadership.is_free(self.engine, self.schema, key):
-                versions.drop_version(self.engine, key, tables)
-                retired.append(key)
-                log(_log, logging.INFO, "projection version retired", projection=key)
-        self._retire_unversioned()
+        """Drop older versions' tables once no runner of theirs is left; return their keys."""
+        retired = versions.retire_older(
+            self.engine, self.schema, self.projection.name, self.projection.version
+        )
+        versions.retire_unversioned(
+            self.engine, self.projection.name, self.projection.retired_tables
+        )
         return retired
-
-    def _retire_unversioned(self) -> None:
-        """Tables of releases before versioned tables: dropped with their tracking rows, once
-        no runner of such a release holds its lock (it took a lock per projection key)."""
-        with self.engine.begin() as conn:
-            known = set(conn.execute(select(versions.versions.c.projection)).scalars())
-            stale = [
-                key
-                for key in conn.execute(
-                    select(tracking.c.projection).where(
-                        tracking.c.projection.like(f"{self.projection.name}@v%")
-                    )
-                ).scalars()
-                if key not in known
-            ]
-        if any(_legacy_lock_held(self.engine, key) for key in stale):
-            log(_log, logging.INFO, "older release still running", projection=self.key)
-            return
-        preparer = self.engine.dialect.identifier_preparer
-        with self.engine.begin() as conn:
-            for table in self.projection.retired_tables:
-                conn.execute(text(f"DROP TABLE IF EXISTS {preparer.quote(table)}"))
-            conn.execute(delete(tracking).where(tracking.c.projection.in_(stale)))
 
     # --- running in the background ----------------------------------------------------------
 
@@ -391,16 +363,3 @@ class ProjectionRunner:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _legacy_lock_held(engine: Engine, key: str) -> bool:
-    """Whether a runner of a release before per-schema leadership holds this key's lock."""
-    if engine.dialect.name != "postgresql":
-        return False
-    with engine.connect() as conn:
-        legacy = zlib.crc32(key.encode())
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": legacy}).scalar_one()
-        if got:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": legacy})
-        conn.commit()
-        return not got

@@ -19,7 +19,7 @@ from helgeland_contracts.forum_v1 import CouplingStatus
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from helgeland_pipeline.projections.hospital import candidates, rounds, timeline
+from helgeland_pipeline.readside.hospital.tables import candidates, rounds, timeline
 
 
 class BadCursor(ValueError):

@@ -1,0 +1,45 @@
+"""The evaluation read model's tables, named with its version so versions live side by side."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    MetaData,
+    String,
+    Table,
+)
+
+from helgeland_pipeline.readside.types import UtcDateTime
+
+VERSION = 2
+metadata = MetaData()
+
+facts = Table(
+    f"evaluation_v{VERSION}_facts",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("candidate_id", String(36), nullable=False, index=True),
+    Column("fact", String(30), nullable=False),
+    Column("municipality", String(4)),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("attrs", JSON, nullable=False),
+    Index(f"ix_evaluation_v{VERSION}_facts_times", "occurred_at", "recorded_at"),
+)
+
+owners = Table(
+    f"evaluation_v{VERSION}_owners",
+    metadata,
+    Column("aggregate_id", String(36), primary_key=True),
+    Column("candidate_id", String(36), nullable=False),
+)
+
+rounds = Table(
+    f"evaluation_v{VERSION}_rounds",
+    metadata,
+    Column("round_id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The municipal side's read model: shared candidates, invitations and LIS3 offers."""

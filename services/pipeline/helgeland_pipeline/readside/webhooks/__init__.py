@@ -1,0 +1,1 @@
+"""Webhook subscriptions as their owners list them."""
