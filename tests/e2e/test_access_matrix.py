@@ -249,6 +249,8 @@ TABLE = [
     Row("GET", "/health/ready", EVERYONE, get(lambda s: "/health/ready")),
     Row("GET", "/metrics", EVERYONE, get(lambda s: "/metrics")),
     Row("GET", "/read-models", EVERYONE, get(lambda s: "/read-models")),
+    Row("GET", "/reference/municipalities", EVERYONE, get(lambda s: "/reference/municipalities")),
+    Row("GET", "/reference/units", EVERYONE, get(lambda s: "/reference/units")),
     Row("GET", "/openapi.json", EVERYONE, get(lambda s: "/openapi.json"), data=False),
     Row("GET", "/docs", EVERYONE, get(lambda s: "/docs"), data=False),
     Row(

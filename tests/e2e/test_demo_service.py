@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -215,3 +216,46 @@ def _cmdline(proc: Path) -> str:
         return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
     except OSError:
         return ""
+
+
+def test_a_busy_port_is_one_line_before_anything_claims_to_serve(
+    workdir: tuple[Path, dict[str, str]],
+) -> None:
+    cwd, env = workdir
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(BIN / "helgeland"), "serve", "--demo", "--port", str(port)],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert "serving at" not in done.stdout
+    assert done.stderr.strip().splitlines() == [
+        f"helgeland serve: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+
+
+def test_outside_demo_mode_missing_keys_are_one_line_before_anything_claims_to_serve(
+    workdir: tuple[Path, dict[str, str]],
+) -> None:
+    cwd, env = workdir
+    done = subprocess.run(
+        [str(BIN / "helgeland"), "serve", "--port", str(free_port())],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "serving at" not in done.stdout
+    [line] = done.stderr.strip().splitlines()
+    assert "HELGELAND_AUTH_JWKS_FILE" in line

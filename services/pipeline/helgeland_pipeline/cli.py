@@ -1,4 +1,5 @@
-"""The `helgeland` command: serve, seed-demo, project, rebuild, token."""
+"""The `helgeland` command: serve, migrate, seed-demo, project, rebuild, projections, report,
+token."""
 
 from __future__ import annotations
 

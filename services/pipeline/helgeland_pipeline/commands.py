@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,7 +30,12 @@ from rich.progress import (
 from rich.table import Table
 
 from helgeland_pipeline.api.main import create_app
-from helgeland_pipeline.bootstrap import Services, build_evaluation, build_services
+from helgeland_pipeline.bootstrap import (
+    Services,
+    build_evaluation,
+    build_services,
+    build_verifier,
+)
 from helgeland_pipeline.bootstrap import migrate as migrate_database
 from helgeland_pipeline.cli_errors import CliError
 from helgeland_pipeline.demo import seed_demo
@@ -50,6 +56,9 @@ _STDERR = Console(stderr=True)  # progress goes to stderr; stdout holds only the
 
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     host, port = host or settings.host, port or settings.port
+    # Whatever would stop the service is said in one line before anything claims to serve.
+    _preflight(settings)
+    listener = _listen(host, port)
     demo_end = seed(settings) if settings.demo else 0
     url = f"http://{host}:{port}"
     print(f"Helgelandslegen pipeline serving at {url}  (API docs: {url}/docs)")
@@ -67,11 +76,35 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     # that ends in SystemExit, so the notifications process is stopped below, not orphaned.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+        server.run(sockets=[listener])
     finally:
         if notifications is not None:
             notifications.stop()
         print("Helgelandslegen pipeline stopped.", flush=True)
+
+
+def _preflight(settings: Settings) -> None:
+    """The settings the service cannot start without, and (outside demo mode, which migrates
+    and seeds first) a reachable, migrated database."""
+    build_verifier(settings)
+    settings.pseudonym_key_bytes()
+    if not settings.demo:
+        build_services(settings).close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the service's socket now, so a busy port is one clear line, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        msg = f"helgeland serve: cannot listen on {host}:{port}: {error.strerror or error}"
+        raise CliError(msg) from None
+    return listener
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

@@ -13,6 +13,7 @@ from helgeland_pipeline.api import (
     evaluation,
     forum,
     operations,
+    reference,
     rounds,
     webhooks,
 )
@@ -55,4 +56,5 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(evaluation.router)
     app.include_router(webhooks.router)
     app.include_router(operations.router)
+    app.include_router(reference.router)
     return app
