@@ -213,7 +213,8 @@ async def test_municipalities_see_exactly_the_eligible_candidates_once_the_list_
         assert (await caller.get("/forum/board"))["candidates"] == []
         for cid in (s.kari, s.ola, s.per, s.lise):
             await caller.get(f"/forum/candidates/{cid}", 404)
-    await s.rana.post(f"/forum/candidates/{s.kari}/invitations", invitation(), 404)
+    missing = await s.rana.post(f"/forum/candidates/{s.kari}/invitations", invitation(), 404)
+    assert missing["detail"] == f"no shared candidate with id {s.kari}"  # the id it was given
     coupling = await s.hospital.get(f"/rounds/{s.round_id}/coupling")
     assert {c["candidate_id"]: c["shared_with_forum"] for c in coupling} == dict.fromkeys(
         (s.kari, s.ola, s.per, s.lise), False

@@ -69,13 +69,15 @@ class PipelineBase(Application[UUID]):
         now = self.clock()
         return Stamp(actor=actor, occurred_at=occurred_at or now, recorded_at=now)
 
-    def _get(self, aggregate_id: UUID, kind: type[A], label: str) -> A:
+    def _get(self, aggregate_id: UUID, kind: type[A], label: str, asked: UUID | None = None) -> A:
+        """Load an aggregate; `asked` is the id the caller gave, when the aggregate's own id is
+        derived from it (a candidacy or career from the candidate's): errors name that one."""
         try:
             aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             aggregate = None
         if not isinstance(aggregate, kind):
-            msg = f"no {label} with id {aggregate_id}"
+            msg = f"no {label} with id {asked or aggregate_id}"
             raise NotFound(msg)
         return aggregate
 

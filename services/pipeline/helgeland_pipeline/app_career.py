@@ -41,7 +41,9 @@ class CareerCommands(PipelineBase):
         self, actor: Actor, candidate_id: UUID, occurred_at: datetime | None = None
     ) -> Saved:
         """LIS3 starts in the municipality whose coupled offer the candidate accepted."""
-        candidacy = self._get(candidacy_id(candidate_id), ForumCandidacy, "shared candidate")
+        candidacy = self._get(
+            candidacy_id(candidate_id), ForumCandidacy, "shared candidate", asked=candidate_id
+        )
         require(candidacy.accepted_offer is not None, "no LIS3 start without an accepted offer")
         municipality = candidacy.offers[str(candidacy.accepted_offer)].municipality
         check_acts_for(actor, municipality, "this doctor works in another municipality")
@@ -69,7 +71,9 @@ class CareerCommands(PipelineBase):
         return self._save(career)
 
     def _career(self, candidate_id: UUID) -> Career:
-        return self._get(career_id(candidate_id), Career, "career (LIS1 not started)")
+        return self._get(
+            career_id(candidate_id), Career, "career (LIS1 not started)", asked=candidate_id
+        )
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))

@@ -136,7 +136,9 @@ class ForumCommands(PipelineBase):
 
     def _candidacy(self, candidate_id: UUID) -> ForumCandidacy:
         # A candidate not on a forum list is "not found" to municipalities: nothing leaks.
-        return self._get(candidacy_id(candidate_id), ForumCandidacy, "shared candidate")
+        return self._get(
+            candidacy_id(candidate_id), ForumCandidacy, "shared candidate", asked=candidate_id
+        )
 
     def _candidacy_or_none(self, candidate_id: UUID) -> ForumCandidacy | None:
         try:
