@@ -24,7 +24,7 @@ from helgeland_pipeline.api.main import create_app
 from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.demo import seed_demo
 from helgeland_pipeline.domain.career import career_id
-from helgeland_pipeline.domain.common import Role
+from helgeland_pipeline.domain.common import Role, programme_day
 from helgeland_pipeline.readside.hospital.tables import candidates as hospital_candidates
 from helgeland_pipeline.settings import Settings
 from sqlalchemy import select
@@ -356,18 +356,44 @@ async def test_only_evaluators_read_the_evaluation(
         {"as_of": "not a time"},
         {"as_of": "future"},
         {"known_at": "future"},
+        {"as_of": "2026-01-01T00:00:00"},
+        {"as_of": "future-day"},
     ],
-    ids=["naive-as_of", "naive-known_at", "garbage-as_of", "future-as_of", "future-known_at"],
+    ids=[
+        "naive-as_of",
+        "naive-known_at",
+        "garbage-as_of",
+        "future-as_of",
+        "future-known_at",
+        "naive-midnight-as_of",
+        "future-day-as_of",
+    ],
 )
 async def test_as_of_and_known_at_carry_a_zone_and_do_not_lie_in_the_future(
     api: Api, params: dict[str, str]
 ) -> None:
     future = iso(datetime.now(UTC) + timedelta(days=1))
-    query = {k: future if v == "future" else v for k, v in params.items()}
+    tomorrow = (programme_day(datetime.now(UTC)) + timedelta(days=2)).isoformat()
+    given = {"future": future, "future-day": tomorrow}
+    query = {k: given.get(v, v) for k, v in params.items()}
     for path in EVALUATION:
         response = await api.get(path, headers=evaluator(api), **query)
         assert response.status_code == 422, (path, response.text)
         assert response.headers["content-type"] == PROBLEM
+
+
+async def test_a_plain_date_means_the_end_of_that_day_in_norway_and_today_means_now(
+    demo: Api,
+) -> None:
+    headers = evaluator(demo)
+    by_date = await demo.get("/evaluation/cycles", headers=headers, as_of="2025-06-30")
+    at_end = await demo.get(
+        "/evaluation/cycles", headers=headers, as_of="2025-06-30T23:59:59+02:00"
+    )
+    assert by_date.status_code == at_end.status_code == 200, by_date.text
+    assert by_date.json()["rounds"] == at_end.json()["rounds"]
+    today = programme_day(datetime.now(UTC)).isoformat()
+    assert (await demo.get("/evaluation/funnel", headers=headers, as_of=today)).status_code == 200
 
 
 # --- retention milestones over HTTP ------------------------------------------------------------

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from helgeland_contracts.bounds import Moment
+from helgeland_contracts.bounds import Day, Moment
 from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retention, Scope
+from pydantic import BeforeValidator
 
 from helgeland_pipeline.api.deps import ServicesDep, reads, require_role
-from helgeland_pipeline.domain.common import Actor, InvalidInput, Role
+from helgeland_pipeline.domain.common import (
+    Actor,
+    InvalidInput,
+    Role,
+    end_of_day,
+    programme_day,
+)
 from helgeland_pipeline.evaluation import plots
 from helgeland_pipeline.evaluation.queries import GROUPINGS
 
@@ -33,18 +41,41 @@ Grouping = Literal[
 assert set(GROUPINGS) == set(Grouping.__args__)  # type: ignore[attr-defined]
 
 
+_TIME = "An ISO time with its zone, or a date: the end of that day in Norway (today: now)"
+
+
+def _date_only(value: object) -> object:
+    """Only `YYYY-MM-DD` is a date here: a time without its zone is refused, not truncated."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        msg = "a date is written YYYY-MM-DD; a time needs its zone"
+        raise ValueError(msg)
+    return value
+
+
+PlainDay = Annotated[Day, BeforeValidator(_date_only)]
+
+
+def _moment(value: datetime | date | None, now: datetime) -> datetime:
+    """A bare date means the end of that Norwegian day; today means as far as today has gone."""
+    if value is None:
+        return now
+    if isinstance(value, datetime):
+        return value
+    return now if value == programme_day(now) else end_of_day(value)
+
+
 class Times:
     """`as_of` (world time) and `known_at` (recorded time); both default to now."""
 
     def __init__(
         self,
         services: ServicesDep,
-        as_of: Annotated[Moment | None, Query(description="World time")] = None,
-        known_at: Annotated[Moment | None, Query(description="Recorded time")] = None,
+        as_of: Annotated[Moment | PlainDay | None, Query(description=_TIME)] = None,
+        known_at: Annotated[Moment | PlainDay | None, Query(description=_TIME)] = None,
     ) -> None:
         now = services.core.app.clock()
-        self.as_of: datetime = as_of or now
-        self.known_at: datetime = known_at or now
+        self.as_of: datetime = _moment(as_of, now)
+        self.known_at: datetime = _moment(known_at, now)
         if self.as_of > now or self.known_at > now:
             msg = "as_of and known_at cannot lie in the future"
             raise InvalidInput(msg)
