@@ -9,6 +9,7 @@ the API. Stopping the service stops its notifications process; a second start ke
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -259,3 +261,48 @@ def test_outside_demo_mode_missing_keys_are_one_line_before_anything_claims_to_s
     assert "serving at" not in done.stdout
     [line] = done.stderr.strip().splitlines()
     assert "HELGELAND_AUTH_JWKS_FILE" in line
+
+
+SAID = re.compile(r"SMTP server on 127\.0\.0\.1:(\d+)\); notifications API: (\S+)/docs")
+
+
+def said_ports(output: Path) -> bool:
+    return SAID.search(output.read_text()) is not None
+
+
+def test_two_demos_on_one_machine_each_get_their_own_mail_and_notifications_ports(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELGELAND_")}
+    started = []
+    try:
+        for name in ("first", "second"):
+            cwd = tmp_path / name
+            cwd.mkdir()
+            output = cwd / "serve.log"
+            with output.open("wb") as log:
+                process = subprocess.Popen(
+                    [str(BIN / "helgeland"), "serve", "--demo", "--port", str(free_port())],
+                    cwd=cwd,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            started.append((process, output))
+        found = []
+        for process, output in started:
+            wait_for("the ports it chose", partial(said_ports, output))
+            match = SAID.search(output.read_text())
+            assert match is not None
+            assert process.poll() is None
+            found.append((int(match.group(1)), match.group(2)))
+        assert found[0][0] != found[1][0]
+        assert found[0][1] != found[1][1]
+        for _, url in found:
+            wait_for("its notifications API", partial(answers, f"{url}/openapi.json"), 60.0)
+        for _, output in started:
+            assert "notifications process stopped" not in output.read_text()
+    finally:
+        for process, _ in started:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)

@@ -62,15 +62,18 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     demo_end = seed(settings) if settings.demo else 0
     url = f"http://{host}:{port}"
     print(f"Helgelandslegen pipeline serving at {url}  (API docs: {url}/docs)")
-    notifications = _NotificationsChild(settings, demo_end).start() if settings.demo else None
+    ports = _demo_ports(settings) if settings.demo else None
+    notifications = _NotificationsChild(settings, demo_end, *ports).start() if ports else None
     if settings.demo:
         print("Demo tokens (paste as 'Authorization: Bearer TOKEN'):")
         print("  .venv/bin/helgeland token hospital_recruiter")
         print("  .venv/bin/helgeland token municipality --municipality 1833")
         print("  .venv/bin/helgeland token forum | evaluator | admin")
+        assert ports is not None
         print(
-            f"Demo e-mail lands in {settings.data_dir / 'mail'}/ as .eml files; "
-            f"notifications API: http://127.0.0.1:{settings.notifications_port}/docs"
+            f"Demo e-mail lands in {settings.data_dir / 'mail'}/ as .eml files (demo SMTP "
+            f"server on 127.0.0.1:{ports[0]}); "
+            f"notifications API: http://127.0.0.1:{ports[1]}/docs"
         )
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: with this handler
     # that ends in SystemExit, so the notifications process is stopped below, not orphaned.
@@ -115,15 +118,16 @@ class _NotificationsChild:
     """The demo's notifications process, watched: when it dies, `serve` says so and restarts
     it (after a pause that grows while it keeps dying), instead of answering on without it."""
 
-    def __init__(self, settings: Settings, demo_end: int) -> None:
+    def __init__(self, settings: Settings, demo_end: int, smtp_port: int, port: int) -> None:
         self.settings = settings
         self.demo_end = demo_end
+        self.ports = (smtp_port, port)
         self.process: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="notifications", daemon=True)
 
     def start(self) -> _NotificationsChild:
-        self.process = _start_demo_notifications(self.settings, self.demo_end)
+        self.process = _start_demo_notifications(self.settings, self.demo_end, *self.ports)
         self._watcher.start()
         return self
 
@@ -143,7 +147,7 @@ class _NotificationsChild:
             if self._stopping.wait(pause):
                 return
             pause = min(pause * 2, 60.0)
-            self.process = _start_demo_notifications(self.settings, self.demo_end)
+            self.process = _start_demo_notifications(self.settings, self.demo_end, *self.ports)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -158,7 +162,25 @@ class _NotificationsChild:
             self.process.wait()
 
 
-def _start_demo_notifications(settings: Settings, demo_end: int) -> subprocess.Popen[bytes]:
+def _demo_ports(settings: Settings) -> tuple[int, int]:
+    """The demo's SMTP and notifications ports: the configured ones, else free ones (so two
+    demos on one machine do not collide)."""
+    configured_smtp = os.environ.get("HELGELAND_SMTP_PORT")
+    smtp = int(configured_smtp) if configured_smtp else _free_port()
+    configured = "notifications_port" in settings.model_fields_set
+    return smtp, settings.notifications_port if configured else _free_port()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _start_demo_notifications(
+    settings: Settings, demo_end: int, smtp_port: int, port: int
+) -> subprocess.Popen[bytes]:
     """The notifications service is its own process; demo mode starts it beside the API.
 
     On its first start it stays quiet about the demo's history, up to `demo_end`, and not up
@@ -169,12 +191,13 @@ def _start_demo_notifications(settings: Settings, demo_end: int) -> subprocess.P
         "HELGELAND_DATABASE_URL": settings.database_url,
         "HELGELAND_DATA_DIR": str(settings.data_dir),
         "HELGELAND_QUIET_UNTIL": str(demo_end),
+        "HELGELAND_SMTP_PORT": str(smtp_port),
     }
     if settings.database_schema:
         env["HELGELAND_DATABASE_SCHEMA"] = settings.database_schema
     command = [
         *(sys.executable, "-m", "helgeland_notifications.cli", "run", "--demo"),
-        *("--port", str(settings.notifications_port)),
+        *("--port", str(port)),
     ]
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own module, fixed arguments
 
