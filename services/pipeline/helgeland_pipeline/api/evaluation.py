@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from helgeland_contracts.bounds import Day, Moment
+from helgeland_contracts.bounds import Moment
 from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retention, Scope
 from pydantic import BeforeValidator
 
@@ -44,24 +44,24 @@ assert set(GROUPINGS) == set(Grouping.__args__)  # type: ignore[attr-defined]
 _TIME = "An ISO time with its zone, or a date: the end of that day in Norway (today: now)"
 
 
-def _date_only(value: object) -> object:
-    """Only `YYYY-MM-DD` is a date here: a time without its zone is refused, not truncated."""
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        msg = "a date is written YYYY-MM-DD; a time needs its zone"
-        raise ValueError(msg)
+def _plain_day(value: object) -> object:
+    """`YYYY-MM-DD` is the end of that day in Norway; anything else must be a zoned time."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return end_of_day(date.fromisoformat(value))
+        except ValueError:
+            return value  # not a calendar day: refused below, by name
     return value
 
 
-PlainDay = Annotated[Day, BeforeValidator(_date_only)]
+MomentOrDay = Annotated[Moment, BeforeValidator(_plain_day)]
 
 
-def _moment(value: datetime | date | None, now: datetime) -> datetime:
-    """A bare date means the end of that Norwegian day; today means as far as today has gone."""
-    if value is None:
+def _moment(value: datetime | None, now: datetime) -> datetime:
+    """Today's date (the end of today, still to come) means as far as today has gone."""
+    if value is None or value == end_of_day(programme_day(now)):
         return now
-    if isinstance(value, datetime):
-        return value
-    return now if value == programme_day(now) else end_of_day(value)
+    return value
 
 
 class Times:
@@ -70,8 +70,8 @@ class Times:
     def __init__(
         self,
         services: ServicesDep,
-        as_of: Annotated[Moment | PlainDay | None, Query(description=_TIME)] = None,
-        known_at: Annotated[Moment | PlainDay | None, Query(description=_TIME)] = None,
+        as_of: Annotated[MomentOrDay | None, Query(description=_TIME)] = None,
+        known_at: Annotated[MomentOrDay | None, Query(description=_TIME)] = None,
     ) -> None:
         now = services.core.app.clock()
         self.as_of: datetime = _moment(as_of, now)
