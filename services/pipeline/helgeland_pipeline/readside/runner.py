@@ -113,11 +113,13 @@ class ProjectionRunner:
     def create_tables(self) -> None:
         """Create this version's tables beside any other version's, and register it."""
         self.projection.metadata.create_all(self.engine)  # the rest comes with migrations
-        ensure_tracked(self.engine, self.key)
+        # Registered before it is tracked: a tracked key nobody registered is a release's from
+        # before versioned tables (see `versions.retire_unversioned`).
         tables = sorted(self.projection.metadata.tables)
         versions.register(
             self.engine, self.key, self.projection.name, self.projection.version, tables, _now()
         )
+        ensure_tracked(self.engine, self.key)
         self.refresh_from_store()
 
     def refresh_from_store(self) -> None:
@@ -171,7 +173,10 @@ class ProjectionRunner:
         # serialise appends), so a short page means none of ours lies between it and head.
         new = page[-1].id if len(page) == self.page_size else head
         with self.engine.begin() as conn:
-            old = read_position(conn, self.key, lock=True)
+            old = read_position(conn, self.key, lock=True, missing=-1)
+            if old < 0:
+                gone = LookupError(f"{self.key} is no longer tracked: its version was dropped")
+                raise ProjectionFailed(self.key, None, None, gone)
             if old != start:
                 self._applied = max(self._applied, old)
                 msg = f"{self.key} moved from {start} to {old} elsewhere"
@@ -282,7 +287,10 @@ class ProjectionRunner:
             self.engine, self.schema, self.projection.name, self.projection.version
         )
         versions.retire_unversioned(
-            self.engine, self.projection.name, self.projection.retired_tables
+            self.engine,
+            self.projection.name,
+            self.projection.version,
+            self.projection.retired_tables,
         )
         return retired
 

@@ -29,8 +29,10 @@ class TrackingConflict(Exception):
     """Another runner moved this projection's position first; this page is rolled back."""
 
 
-def read_position(conn: Connection, projection: str, *, lock: bool = False) -> int:
-    """The projection's position; 0 before its first page.
+def read_position(
+    conn: Connection, projection: str, *, lock: bool = False, missing: int = 0
+) -> int:
+    """The projection's position; 0 before its first page (`missing` when not tracked).
 
     With `lock`, the row stays locked until the transaction ends (PostgreSQL), so a second
     runner applying a page at the same moment waits and then sees the new position instead of
@@ -38,7 +40,7 @@ def read_position(conn: Connection, projection: str, *, lock: bool = False) -> i
     """
     query = select(tracking.c.position).where(tracking.c.projection == projection)
     value = conn.execute(query.with_for_update() if lock else query).scalar_one_or_none()
-    return 0 if value is None else int(value)
+    return missing if value is None else int(value)
 
 
 def ensure_tracked(engine: Engine, projection: str) -> None:

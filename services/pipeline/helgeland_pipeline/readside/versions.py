@@ -120,18 +120,24 @@ def retire_older(engine: Engine, schema: str | None, name: str, version: int) ->
     return retired
 
 
-def retire_unversioned(engine: Engine, name: str, retired_tables: Collection[str]) -> None:
+def retire_unversioned(
+    engine: Engine, name: str, version: int, retired_tables: Collection[str]
+) -> None:
     """Tables of releases before versioned tables: dropped with their tracking rows, once no
-    runner of such a release holds its lock (it took one per projection key, in no schema)."""
+    runner of such a release holds its lock (it took one per projection key, in no schema).
+
+    Such a release's key is tracked and not registered, and older than this version. Tracking
+    is read before the registry: a version registers before it is tracked, so a key tracked
+    by a runner starting at this moment is found registered.
+    """
     with engine.begin() as conn:
-        known = set(conn.execute(select(versions.c.projection)).scalars())
-        stale = [
-            key
-            for key in conn.execute(
+        tracked = list(
+            conn.execute(
                 select(tracking.c.projection).where(tracking.c.projection.like(f"{name}@v%"))
             ).scalars()
-            if key not in known
-        ]
+        )
+        known = set(conn.execute(select(versions.c.projection)).scalars())
+    stale = [key for key in tracked if key not in known and _version_of(key) < version]
     if any(_legacy_lock_held(engine, key) for key in stale):
         log(_log, logging.INFO, "an older release still runs", projection=name)
         return
@@ -140,6 +146,11 @@ def retire_unversioned(engine: Engine, name: str, retired_tables: Collection[str
         for table in retired_tables:
             conn.execute(text(f"DROP TABLE IF EXISTS {preparer.quote(table)}"))
         conn.execute(delete(tracking).where(tracking.c.projection.in_(stale)))
+
+
+def _version_of(key: str) -> int:
+    number = key.rpartition("@v")[2]
+    return int(number) if number.isdigit() else 0
 
 
 def _legacy_lock_held(engine: Engine, key: str) -> bool:
