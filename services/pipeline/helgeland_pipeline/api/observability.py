@@ -45,7 +45,7 @@ class ReadModelCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         labels = ["read_model", "version"]
         lag = GaugeMetricFamily(
-            "helgeland_read_model_lag_events", "Events not yet applied", labels=labels
+            "helgeland_read_model_lag_events", "Log positions not yet passed", labels=labels
         )
         lag_seconds = GaugeMetricFamily(
             "helgeland_read_model_lag_seconds",
