@@ -7,9 +7,11 @@ free-text notes. The milestone tests walk their own doctors there over HTTP.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -25,6 +27,7 @@ from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.demo import seed_demo
 from helgeland_pipeline.domain.career import career_id
 from helgeland_pipeline.domain.common import Role, programme_day
+from helgeland_pipeline.evaluation.anonymity import QUASI_IDENTIFIERS
 from helgeland_pipeline.readside.hospital.tables import candidates as hospital_candidates
 from helgeland_pipeline.settings import Settings
 from sqlalchemy import select
@@ -33,6 +36,7 @@ from tests.conftest import sqlite_settings
 from tests.e2e.api import PROBLEM, Api, iso_days, settle_after_commands
 
 PNG = b"\x89PNG\r\n\x1a\n"
+MIN_CELL = 5  # HELGELAND_EVALUATION_MIN_CELL's default
 EVALUATION = (
     "/evaluation/funnel",
     "/evaluation/retention",
@@ -219,10 +223,11 @@ async def test_every_figure_is_as_things_stood_at_as_of(demo: Api) -> None:
     early_rows = {r["pseudonym"]: r for r in cohorts[early]}
     late_rows = {r["pseudonym"]: r for r in cohorts[late]}
     assert set(early_rows) < set(late_rows)
-    assert all(r["lis3_started"] <= early.date().isoformat() for r in early_rows.values())
+    assert all(r["lis3_started_year"] <= early.year for r in early_rows.values())
+    assert all(r["lis3_started"] is None for r in late_rows.values())  # never the day
     for name, row in early_rows.items():
         # The same doctor, stable pseudonym; longer in post (or left) by the later date.
-        assert late_rows[name]["lis3_started"] == row["lis3_started"]
+        assert late_rows[name]["lis3_started_year"] == row["lis3_started_year"]
         assert late_rows[name]["municipality_years"] >= row["municipality_years"]
         assert late_rows[name]["left_municipality"] >= row["left_municipality"]
 
@@ -243,8 +248,10 @@ async def test_known_at_leaves_out_what_was_recorded_later(demo: Api) -> None:
 
 async def test_retention_counts_agree_with_the_pseudonymised_cohort(demo: Api) -> None:
     _, late = two_dates()
-    rows = (await evaluate(demo, "/evaluation/cohort", as_of=iso(late))).json()
+    response = await evaluate(demo, "/evaluation/cohort", as_of=iso(late))
+    rows = response.json()
     assert len(rows) >= 20
+    assert response.headers["Helgeland-Withheld-Rows"] == "0"
     for scope, left in (("municipality", "left_municipality"), ("region", "left_region")):
         body = (await evaluate(demo, "/evaluation/retention", as_of=iso(late), scope=scope)).json()
         (group,) = body["groups"]
@@ -261,9 +268,9 @@ async def test_retention_counts_agree_with_the_pseudonymised_cohort(demo: Api) -
     for r in rows:
         assert r["region_years"] >= r["municipality_years"]
         assert r["left_municipality"] or not r["left_region"]
-    # Just after the first cohort started LIS3 nobody has left: no Cox model, and no number.
-    first_year = min(r["lis3_started"] for r in rows)
-    soon = datetime.fromisoformat(first_year).replace(tzinfo=UTC) + timedelta(days=20)
+    # Early in the first cohort's year nobody has left: no Cox model, and no number.
+    first_year = min(r["lis3_started_year"] for r in rows if r["lis3_started_year"])
+    soon = datetime(first_year, 1, 20, tzinfo=UTC)
     body = (await evaluate(demo, "/evaluation/retention", as_of=iso(soon))).json()
     assert body["cox"] == {
         "available": False,
@@ -280,7 +287,56 @@ async def test_the_cohort_as_csv_holds_the_same_rows_as_json(demo: Api) -> None:
     reader = csv.DictReader(io.StringIO(response.text))
     assert reader.fieldnames == list(CohortRow.model_fields)
     parsed = list(reader)
-    assert parsed == [{k: "" if v is None else str(v) for k, v in row.items()} for row in rows]
+
+    def as_csv(value: Any) -> str:
+        if isinstance(value, list):
+            return ";".join(value)
+        return "" if value is None else str(value)
+
+    assert parsed == [{k: as_csv(v) for k, v in row.items()} for row in rows]
+
+
+def shown(count: int | None) -> bool:
+    """A count an evaluator may see: withheld (null), none, or at least k persons."""
+    return count is None or count == 0 or count >= MIN_CELL
+
+
+async def test_no_answer_describes_fewer_than_k_persons(demo: Api) -> None:
+    early, late = two_dates()
+    suppressed = []
+    for as_of in (iso(early), iso(late)):
+        for group_by in GROUPINGS:
+            body = (
+                await evaluate(demo, "/evaluation/funnel", as_of=as_of, group_by=group_by)
+            ).json()
+            assert body["disclosure"]["min_cell"] == MIN_CELL
+            suppressed.append(body["disclosure"]["suppressed"])
+            for group in body["groups"]:
+                assert all(shown(s["count"]) for s in group["steps"]), (group_by, group)
+            for scope in ("municipality", "region"):
+                body = (
+                    await evaluate(
+                        demo, "/evaluation/retention", as_of=as_of, scope=scope, group_by=group_by
+                    )
+                ).json()
+                for g in body["groups"]:
+                    assert g["doctors"] >= MIN_CELL, (group_by, g["group"])
+                    assert shown(g["left"])
+                    assert all(p["at_risk"] >= MIN_CELL for p in g["curve"])
+                assert all(shown(n["our_doctors"]) for n in body["national"])
+        cycles = (await evaluate(demo, "/evaluation/cycles", as_of=as_of)).json()
+        for c in cycles["rounds"]:
+            assert all(shown(c[k]) for k in ("applicants", "recruited", "still_in_post")), c
+        response = await evaluate(demo, "/evaluation/cohort", as_of=as_of)
+        combinations = Counter(
+            (tuple(r[f] for f in QUASI_IDENTIFIERS), tuple(r["generalised"]))
+            for r in response.json()
+        )
+        assert min(combinations.values()) >= MIN_CELL
+        assert all(r["lis3_started"] is None for r in response.json())
+        assert response.headers["Helgeland-Min-Cell"] == str(MIN_CELL)
+    # The demo has small municipalities and rounds: something was withheld, and said so.
+    assert any(suppressed)
 
 
 async def test_the_plots_are_pngs_drawn_as_of_the_date(demo: Api) -> None:
@@ -496,19 +552,34 @@ async def test_a_doctors_milestones_are_recorded_by_those_responsible(
     for headers, body in steps:
         await doctors.milestone(doctors.a, headers, 200, **body)
 
-    rows = (await evaluate(api, "/evaluation/cohort")).json()
-    assert len(rows) == 1
-    (row,) = rows
-    assert (row["municipality"], row["left_municipality"], row["left_region"]) == (
+    # One doctor: over HTTP, with the default k, nothing about them is shown ...
+    response = await evaluate(api, "/evaluation/cohort")
+    assert response.json() == []
+    assert response.headers["Helgeland-Withheld-Rows"] == "1"
+    funnel = (await evaluate(api, "/evaluation/funnel", group_by="all")).json()
+    counts = {s["step"]: s["count"] for s in funnel["groups"][0]["steps"]}
+    assert (counts["accepted_lis3"], counts["started_lis3"], counts["specialist"]) == (
+        None,
+        None,
+        None,
+    )
+    assert funnel["disclosure"]["suppressed"] is True
+    # ... while the figures behind it (k = 1) follow each milestone.
+    queries = copy.copy(api.services.evaluation)
+    queries.min_cell = 1
+    now = datetime.now(UTC)
+    (row,) = (await queries.cohort(now, now, api.services.pseudonym_key)).rows
+    assert (row.municipality, row.left_municipality, row.left_region) == (
         "Rana",
         True,  # moved to Vefsn
         True,  # then left Helgeland
     )
-    assert row["lis3_started"] == day(10)[:10]
-    assert row["municipality_years"] == round(7 / 365.25, 3)
-    assert row["region_years"] == round(8 / 365.25, 3)
-    funnel = (await evaluate(api, "/evaluation/funnel", group_by="all")).json()
-    counts = {s["step"]: s["count"] for s in funnel["groups"][0]["steps"]}
+    assert row.lis3_started is not None
+    assert row.lis3_started.isoformat() == day(10)[:10]
+    assert row.municipality_years == round(7 / 365.25, 3)
+    assert row.region_years == round(8 / 365.25, 3)
+    figures = (await queries.funnel(now, now, "all")).groups[0].steps
+    counts = {s.step: s.count for s in figures}
     assert (counts["accepted_lis3"], counts["started_lis3"], counts["specialist"]) == (1, 1, 1)
     secrets = (note, "Kari Nordmann", "kari.nordmann@example.no", "Dr. Veileder", doctors.a)
     for path, params in (

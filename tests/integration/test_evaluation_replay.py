@@ -54,8 +54,8 @@ class History:
         self.services.catch_up()
 
     async def cohort(self, as_of: datetime, known_at: datetime) -> dict[str, CohortRow]:
-        rows = await self.queries.cohort(as_of, known_at, KEY)
-        return {r.pseudonym: r for r in rows}
+        release = await self.queries.cohort(as_of, known_at, KEY)
+        return {r.pseudonym: r for r in release.rows}
 
     async def answers(self, as_of: datetime, known_at: datetime) -> dict[str, Any]:
         """Every figure, without the `known_at` it echoes (so answers can be compared)."""
@@ -74,7 +74,7 @@ class History:
             "municipality": dump(await q.retention(as_of, known_at, "municipality", "all")),
             "region": dump(await q.retention(as_of, known_at, "region", "all")),
             "cycles": dump(await q.cycles(as_of, known_at)),
-            "cohort": [r.model_dump(mode="json") for r in cohort],
+            "cohort": [r.model_dump(mode="json") for r in cohort.rows],
         }
 
 
@@ -89,6 +89,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def services(settings: Settings, clock: Clock) -> Iterator[Services]:
+    # Three doctors, followed exactly: small cells are shown here (k = 1); their suppression
+    # is tested in tests/unit/test_disclosure.py and over HTTP.
+    settings = settings.model_copy(update={"evaluation_min_cell": 1})
     built = build_services(settings, clock=clock)
     yield built
     built.close()

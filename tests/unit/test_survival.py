@@ -112,6 +112,7 @@ def test_kaplan_meier_agrees_with_lifelines_on_a_larger_censored_sample() -> Non
     result = figures.kaplan_meier(durations, observed, "sample")
     kmf = KaplanMeierFitter().fit(durations, observed)
     assert (result.doctors, result.left) == (60, sum(observed))
+    assert result.left is not None
     assert 0 < result.left < 60
     for t in (0.25, 1.0, 2.0, 3.3, 5.0, 7.5):
         expected = float(kmf.survival_function_at_times(t).iloc[0])

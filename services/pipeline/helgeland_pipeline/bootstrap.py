@@ -158,7 +158,12 @@ def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiService
 
 
 def build_evaluation(services: Services, engine: AsyncEngine) -> EvaluationQueries:
-    return EvaluationQueries(engine, services.app.reference, load_national_figures())
+    return EvaluationQueries(
+        engine,
+        services.app.reference,
+        load_national_figures(),
+        min_cell=services.settings.evaluation_min_cell,
+    )
 
 
 def demo_issuer(settings: Settings) -> DemoIssuer:

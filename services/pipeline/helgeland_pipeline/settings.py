@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         default=None, description="HMAC key for evaluators' pseudonyms (demo: kept in data_dir)"
     )
 
+    evaluation_min_cell: int = Field(
+        default=5,
+        ge=1,
+        description="k: the evaluation shows no group or count of fewer persons (1 turns it off)",
+    )
+
     projection_page_size: int = 500
     projection_poll_seconds: float = 0.5
     projection_retry_max_seconds: float = Field(

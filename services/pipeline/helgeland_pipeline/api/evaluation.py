@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date, datetime
 from typing import Annotated, Literal
@@ -12,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from helgeland_contracts.bounds import Moment
 from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retention, Scope
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, TypeAdapter
 
 from helgeland_pipeline.api.deps import ServicesDep, reads, require_role
 from helgeland_pipeline.domain.common import (
@@ -23,6 +21,7 @@ from helgeland_pipeline.domain.common import (
     programme_day,
 )
 from helgeland_pipeline.evaluation import plots
+from helgeland_pipeline.evaluation.anonymity import CohortRelease, cohort_csv
 from helgeland_pipeline.evaluation.queries import GROUPINGS
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation"], dependencies=[reads("evaluation")])
@@ -110,19 +109,44 @@ async def cycles(_: Evaluator, services: ServicesDep, times: TimesDep) -> Cycles
     return await services.evaluation.cycles(times.as_of, times.known_at)
 
 
-@router.get("/cohort", response_model=None)
+_DISCLOSED = {
+    "Helgeland-Min-Cell": "k: every combination of quasi-identifiers shown has k rows or more",
+    "Helgeland-Generalised-Rows": "rows with fields withheld (named in `generalised`)",
+    "Helgeland-Withheld-Rows": "rows left out: no k rows shared even their LIS3 start year",
+}
+
+
+def _disclosure_headers(release: CohortRelease) -> dict[str, str]:
+    values = (release.min_cell, release.generalised, release.withheld)
+    return {name: str(value) for name, value in zip(_DISCLOSED, values, strict=True)}
+
+
+@router.get(
+    "/cohort",
+    response_model=list[CohortRow],
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "headers": {
+                name: {"description": text, "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+                for name, text in _DISCLOSED.items()
+            },
+        }
+    },
+)
 async def cohort(
     _: Evaluator, services: ServicesDep, times: TimesDep, format: Literal["json", "csv"] = "json"
-) -> list[CohortRow] | Response:
-    """One pseudonymised row per doctor who started LIS3: the durations behind the curves."""
-    rows = await services.evaluation.cohort(times.as_of, times.known_at, services.pseudonym_key)
-    if format == "json":
-        return rows
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(CohortRow.model_fields))
-    writer.writeheader()
-    writer.writerows(r.model_dump(mode="json") for r in rows)
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+) -> Response:
+    """One pseudonymised, k-anonymous row per doctor who started LIS3: the durations behind
+    the curves. The headers say how many rows were generalised or withheld."""
+    release = await services.evaluation.cohort(times.as_of, times.known_at, services.pseudonym_key)
+    headers = _disclosure_headers(release)
+    if format == "csv":
+        return Response(
+            cohort_csv(release.rows), media_type="text/csv; charset=utf-8", headers=headers
+        )
+    body = TypeAdapter(list[CohortRow]).dump_json(release.rows)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get("/plots/survival.png", response_class=Response)
@@ -135,11 +159,13 @@ async def survival_plot(
 ) -> Response:
     result = await services.evaluation.retention(times.as_of, times.known_at, scope, group_by)
     title = f"Stay in the {scope} as of {times.as_of.date()} (by {group_by})"
-    return Response(plots.survival_png(result.groups, title), media_type="image/png")
+    png = plots.survival_png(result.groups, title, services.evaluation.min_cell)
+    return Response(png, media_type="image/png")
 
 
 @router.get("/plots/funnel.png", response_class=Response)
 async def funnel_plot(_: Evaluator, services: ServicesDep, times: TimesDep) -> Response:
     result = await services.evaluation.funnel(times.as_of, times.known_at, "all")
     title = f"Recruitment funnel as of {times.as_of.date()}"
-    return Response(plots.funnel_png(result.groups[0], title), media_type="image/png")
+    png = plots.funnel_png(result.groups[0], title, services.evaluation.min_cell)
+    return Response(png, media_type="image/png")

@@ -166,9 +166,13 @@ def national_comparison(
 
 
 def cox_model(
-    doctors: list[Doctor], scope: str, as_of: datetime, reference: ReferenceData
+    doctors: list[Doctor], scope: str, as_of: datetime, reference: ReferenceData, min_cell: int = 1
 ) -> CoxModel:
-    """Cox proportional hazards by centrality class, local connection and preference."""
+    """Cox proportional hazards by centrality class, local connection and preference.
+
+    A yes/no covariate whose smaller side holds fewer than `min_cell` doctors is left out: its
+    hazard ratio would describe those few.
+    """
     import pandas as pd  # noqa: PLC0415
     from lifelines import CoxPHFitter  # noqa: PLC0415
     from lifelines.exceptions import ConvergenceError  # noqa: PLC0415
@@ -198,7 +202,12 @@ def cox_model(
         )
     frame = pd.DataFrame(rows)
     constant = [c for c in frame.columns[2:] if frame[c].nunique() < 2]
-    frame = frame.drop(columns=constant)
+    few = [
+        c
+        for c in ("local_connection", "prefers_general_practice")
+        if c not in constant and 0 < min(frame[c].sum(), len(frame) - frame[c].sum()) < min_cell
+    ]
+    frame = frame.drop(columns=constant + few)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -219,6 +228,8 @@ def cox_model(
         for name, row in summary.iterrows()
     ]
     dropped = f"; constant, left out: {', '.join(constant)}" if constant else ""
+    if few:
+        dropped += f"; fewer than {min_cell} on one side, left out: {', '.join(few)}"
     return CoxModel(
         available=True, message=f"{len(rows)} doctors, {events} left{dropped}", terms=terms
     )

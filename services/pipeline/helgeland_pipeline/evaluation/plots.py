@@ -13,8 +13,12 @@ from helgeland_contracts.evaluation_v1 import FunnelGroup, RetentionGroup
 from matplotlib.figure import Figure
 
 
-def survival_png(groups: list[RetentionGroup], title: str) -> bytes:
-    """Kaplan–Meier steps with a 95 % band per group, and at-risk counts under each year."""
+def survival_png(groups: list[RetentionGroup], title: str, min_cell: int = 1) -> bytes:
+    """Kaplan–Meier steps with a 95 % band per group, and at-risk counts under each year.
+
+    The curves arrive cut where fewer than `min_cell` remain at risk; from there the table
+    says "<k" instead of a count.
+    """
     fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
     horizon = 0.0
     for group in groups:
@@ -40,7 +44,7 @@ def survival_png(groups: list[RetentionGroup], title: str) -> bytes:
     ticks = list(range(int(horizon) + 1))
     lines = []
     for group in groups:
-        counts = [_at_risk(group, t) for t in ticks]
+        counts = [_at_risk(group, t, min_cell) for t in ticks]
         lines.append(f"{group.group[:18]:>18}: " + "  ".join(f"{c:>3}" for c in counts))
     if lines:
         header = f"{'at risk, year':>18}: " + "  ".join(f"{t:>3}" for t in ticks)
@@ -49,23 +53,26 @@ def survival_png(groups: list[RetentionGroup], title: str) -> bytes:
     return _png(fig)
 
 
-def _at_risk(group: RetentionGroup, year: float) -> int:
-    """Doctors still observed (not yet left nor censored) at `year`."""
+def _at_risk(group: RetentionGroup, year: float, min_cell: int) -> str:
+    """Doctors still observed (not yet left nor censored) at `year`, or "<k" past the curve."""
     later = [p.at_risk for p in group.curve if p.years >= year]
-    return later[0] if later else 0
+    if later:
+        return str(later[0])
+    return f"<{min_cell}" if min_cell > 1 and group.curve else "0"
 
 
-def funnel_png(group: FunnelGroup, title: str) -> bytes:
+def funnel_png(group: FunnelGroup, title: str, min_cell: int = 1) -> bytes:
+    """One bar per step; a withheld count (1 to k-1) is an empty bar labelled "<k"."""
     fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
     names = [s.step.replace("_", " ") for s in group.steps]
-    counts = [s.count for s in group.steps]
+    counts = [s.count or 0 for s in group.steps]
     bars = ax.barh(names[::-1], counts[::-1], color="#2b6cb0")
     for bar, step in zip(bars, group.steps[::-1], strict=True):
         share = f" ({step.conversion:.0%})" if step.conversion is not None else ""
         ax.text(
             bar.get_width(),
             bar.get_y() + bar.get_height() / 2,
-            f" {step.count}{share}",
+            f" {step.count if step.count is not None else f'<{min_cell}'}{share}",
             va="center",
             fontsize=8,
         )

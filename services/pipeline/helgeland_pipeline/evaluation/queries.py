@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helgeland_pipeline.domain.common import programme_day
-from helgeland_pipeline.evaluation import figures
+from helgeland_pipeline.evaluation import disclosure, figures
+from helgeland_pipeline.evaluation.anonymity import CohortRelease, k_anonymous
 from helgeland_pipeline.evaluation.cohort import (
     Doctor,
     Fact,
@@ -40,10 +41,12 @@ class EvaluationQueries:
         engine: AsyncEngine,
         reference: ReferenceData,
         national: dict[str, Any],
+        min_cell: int = 5,
     ) -> None:
         self.engine = engine
         self.reference = reference
         self.national = national
+        self.min_cell = min_cell
 
     async def _state(
         self, as_of: datetime, known_at: datetime
@@ -58,10 +61,35 @@ class EvaluationQueries:
         ]
         return await asyncio.to_thread(build_doctors, loaded), names
 
+    def _groups(
+        self, doctors: list[Doctor], group_by: str, names: dict[str, str], tally: disclosure.Tally
+    ) -> dict[str, list[Doctor]]:
+        """The breakdown with no group of fewer than k doctors (see `disclosure`)."""
+        return disclosure.merge_small_groups(
+            figures._grouped(doctors, group_by, self.reference, names), tally
+        )
+
     async def funnel(self, as_of: datetime, known_at: datetime, group_by: str) -> Funnel:
         doctors, names = await self._state(as_of, known_at)
-        groups = await asyncio.to_thread(figures.funnel, doctors, group_by, self.reference, names)
-        return Funnel(as_of=as_of, known_at=known_at, group_by=group_by, groups=groups)
+
+        def compute() -> Funnel:
+            tally = disclosure.Tally(self.min_cell)
+            groups = [
+                group.model_copy(update={"group": name})
+                for name, members in self._groups(doctors, group_by, names, tally).items()
+                for group in figures.funnel(members, "all", self.reference, names)
+            ]
+            # Every group withheld (or none at all): the whole, whose small counts are withheld.
+            groups = groups or figures.funnel(doctors, "all", self.reference, names)
+            return Funnel(
+                as_of=as_of,
+                known_at=known_at,
+                group_by=group_by,
+                groups=disclosure.funnel_groups(groups, tally),
+                disclosure=tally.report(),
+            )
+
+        return await asyncio.to_thread(compute)
 
     async def retention(
         self, as_of: datetime, known_at: datetime, scope: Scope, group_by: str
@@ -69,24 +97,35 @@ class EvaluationQueries:
         doctors, names = await self._state(as_of, known_at)
 
         def compute() -> Retention:
+            tally = disclosure.Tally(self.min_cell)
+            started = [d for d in doctors if "started_lis3" in d.steps]
+            groups = [
+                disclosure.retention_group(group.model_copy(update={"group": name}), tally)
+                for name, members in self._groups(started, group_by, names, tally).items()
+                for group in figures.retention(members, scope, "all", as_of, self.reference, {})
+            ]
+            national = figures.national_comparison(doctors, as_of, self.reference, self.national)
             return Retention(
                 as_of=as_of,
                 known_at=known_at,
                 scope=scope,
                 group_by=group_by,
-                groups=figures.retention(doctors, scope, group_by, as_of, self.reference, names),
-                national=figures.national_comparison(doctors, as_of, self.reference, self.national),
-                cox=figures.cox_model(doctors, scope, as_of, self.reference),
+                groups=groups,
+                national=disclosure.national_rows(national, tally),
+                cox=figures.cox_model(doctors, scope, as_of, self.reference, self.min_cell),
+                disclosure=tally.report(),
             )
 
         return await asyncio.to_thread(compute)
 
     async def cycles(self, as_of: datetime, known_at: datetime) -> Cycles:
         doctors, names = await self._state(as_of, known_at)
-        return Cycles(as_of=as_of, known_at=known_at, rounds=figures.cycles(doctors, names))
+        tally = disclosure.Tally(self.min_cell)
+        rounds = disclosure.cycle_rows(figures.cycles(doctors, names), tally)
+        return Cycles(as_of=as_of, known_at=known_at, rounds=rounds, disclosure=tally.report())
 
-    async def cohort(self, as_of: datetime, known_at: datetime, key: bytes) -> list[CohortRow]:
-        """One row per doctor who started LIS3, pseudonymised with the HMAC `key`."""
+    async def cohort(self, as_of: datetime, known_at: datetime, key: bytes) -> CohortRelease:
+        """One row per doctor who started LIS3, pseudonymised with the HMAC `key`, k-anonymous."""
         doctors, names = await self._state(as_of, known_at)
         rows = []
         for d in doctors:
@@ -111,6 +150,7 @@ class EvaluationQueries:
                     left_municipality=bool(in_municipality and in_municipality[1]),
                     region_years=round(in_region[0], 3) if in_region else None,
                     left_region=bool(in_region and in_region[1]),
+                    lis3_started_year=programme_day(d.steps["started_lis3"]).year,
                 )
             )
-        return sorted(rows, key=lambda r: r.pseudonym)
+        return k_anonymous(rows, self.min_cell)

@@ -6,8 +6,9 @@ import base64
 import html
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
-from helgeland_contracts.evaluation_v1 import Cycles, Funnel, Retention
+from helgeland_contracts.evaluation_v1 import Cycles, Disclosure, Funnel, Retention
 
 from helgeland_pipeline.domain.common import programme_day
 from helgeland_pipeline.evaluation import plots
@@ -21,6 +22,8 @@ def render(
     cycles: Cycles,
 ) -> str:
     """Render the report; every figure is as things stood at `as_of`, known at `known_at`."""
+    k = funnel.disclosure.min_cell if funnel.disclosure else 1
+    n = partial(_count, k)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Helgelandslegen evaluation as of {programme_day(as_of)}</title>",
@@ -30,12 +33,15 @@ def render(
         "<h1>Helgelandslegen: evaluation</h1>",
         f"<p>As of <b>{as_of.isoformat()}</b> (world time), as recorded by "
         f"<b>{known_at.isoformat()}</b>. Pseudonymised: no names or contact details.</p>",
+        _disclosure(
+            k, [funnel.disclosure, cycles.disclosure] + [r.disclosure for r in retention.values()]
+        ),
         "<h2>Recruitment funnel</h2>",
-        _img(plots.funnel_png(funnel.groups[0], "All rounds")),
+        _img(plots.funnel_png(funnel.groups[0], "All rounds", k)),
         _table(
             ["step", "count", "conversion", "median days from previous"],
             [
-                [s.step, s.count, _pct(s.conversion), s.median_days_from_previous]
+                [s.step, n(s.count), _pct(s.conversion), s.median_days_from_previous]
                 for s in funnel.groups[0].steps
             ],
         ),
@@ -43,14 +49,14 @@ def render(
     for label, result in retention.items():
         parts += [
             f"<h2>Retention: {html.escape(label)}</h2>",
-            _img(plots.survival_png(result.groups, label)),
+            _img(plots.survival_png(result.groups, label, k)),
             _table(
                 ["group", "doctors", "left", "median years (95 % CI)", "1 y", "2 y", "5 y"],
                 [
                     [
                         g.group,
                         g.doctors,
-                        g.left,
+                        n(g.left),
                         _median(g.median_years, g.median_ci),
                         *(_pct(g.share_in_post[k]) for k in ("1y", "2y", "5y")),
                     ]
@@ -64,8 +70,8 @@ def render(
         _table(
             ["population group", "our doctors", "our median years", "national median years"],
             [
-                [n.population_group, n.our_doctors, n.our_median_years, n.national_median_years]
-                for n in first.national
+                [c.population_group, n(c.our_doctors), c.our_median_years, c.national_median_years]
+                for c in first.national
             ],
         ),
         f"<p><small>{html.escape(first.national[0].source) if first.national else ''}</small></p>",
@@ -81,11 +87,35 @@ def render(
         "<h2>Yearly cycles</h2>",
         _table(
             ["round", "year", "applicants", "recruited", "still in post"],
-            [[c.round, c.year, c.applicants, c.recruited, c.still_in_post] for c in cycles.rounds],
+            [
+                [c.round, c.year, n(c.applicants), n(c.recruited), n(c.still_in_post)]
+                for c in cycles.rounds
+            ],
         ),
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _count(min_cell: int, value: int | None) -> str:
+    """A count of persons; withheld ones (1 to k-1) read "<k"."""
+    return f"<{min_cell}" if value is None else str(value)
+
+
+def _disclosure(min_cell: int, reports: list[Disclosure | None]) -> str:
+    said = [r for r in reports if r is not None]
+    notes = sorted({note for r in said for note in r.notes})
+    cells = sum(r.withheld_cells for r in said)
+    text = (
+        f"No figure describes fewer than {min_cell} persons: counts of 1 to {min_cell - 1} read "
+        f"&lt;{min_cell}, smaller groups are merged into 'other' or left out, and curves end "
+        f"where fewer than {min_cell} remain at risk."
+    )
+    if any(r.suppressed for r in said):
+        text += f" In this report {cells} count(s) are withheld"
+        text += "; " + "; ".join(html.escape(note) for note in notes) if notes else ""
+        text += "."
+    return f"<p><small>{text}</small></p>"
 
 
 def _img(png: bytes) -> str:
