@@ -132,7 +132,7 @@ def withdraw(
     return answer_once_visible(services, saved, "hospital")
 
 
-@router.get("")
+@router.get("", responses={400: {"description": "The cursor is not one this API gave out"}})
 async def list_candidates(
     _: Recruiter,
     services: ServicesDep,

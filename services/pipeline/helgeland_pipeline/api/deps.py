@@ -73,6 +73,7 @@ def reads(name: str) -> Any:
             if not runner.live:
                 raise ReadModelBuilding(runner)
 
+    check.read_model = name  # type: ignore[attr-defined]  # read by api/openapi.py
     return Depends(check)
 
 
@@ -85,6 +86,7 @@ def require_role(*roles: Role) -> Callable[[Actor], Actor]:
             raise Forbidden(msg)
         return actor
 
+    check.roles = frozenset(allowed)  # type: ignore[attr-defined]  # read by api/openapi.py
     return check
 
 

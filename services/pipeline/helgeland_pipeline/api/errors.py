@@ -29,7 +29,14 @@ def _mapped(status: int, title: str) -> Any:
 
 async def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    return problem(request, error.status_code, str(error.detail), str(error.detail))
+    # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
+    return problem(
+        request,
+        error.status_code,
+        str(error.detail),
+        str(error.detail),
+        headers=dict(error.headers or {}),
+    )
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -138,6 +138,17 @@ class IdempotencyStore:
 class IdempotencyMiddleware:
     """Honours `Idempotency-Key` on POST, PUT and PATCH; other requests pass untouched."""
 
+    @staticmethod
+    def openapi_responses(method: str, authenticated: bool, has_body: bool) -> dict[int, str]:
+        """What a keyed request can be answered besides the route's own (api/openapi.py)."""
+        if method not in METHODS or not authenticated:
+            return {}
+        return {
+            400: "Malformed request, or an Idempotency-Key that is not 1–255 printable characters",
+            409: "A request with this Idempotency-Key is still running, or its outcome is unknown",
+            422: "This Idempotency-Key was used for another request",
+        }
+
     def __init__(
         self, app: ASGIApp, retention: timedelta = timedelta(hours=24), clock: Clock = utc_now
     ) -> None:

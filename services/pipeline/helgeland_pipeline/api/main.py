@@ -12,6 +12,7 @@ from helgeland_pipeline.api import (
     careers,
     evaluation,
     forum,
+    openapi,
     operations,
     reference,
     rounds,
@@ -57,4 +58,5 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(operations.router)
     app.include_router(reference.router)
+    openapi.install(app)  # after every route: documents errors and roles from dependencies
     return app
