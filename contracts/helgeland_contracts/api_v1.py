@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from helgeland_contracts.bounds import (
+    NOT_AFTER,
     Day,
     Moment,
     MultiLine,
@@ -51,7 +52,8 @@ class Backdatable(Request):
     occurred_at: Moment | None = Field(
         default=None,
         description="When it happened in the world, if not now (may be back-dated, never future)",
-        examples=["2027-01-14T10:00:00+01:00"],
+        examples=["2026-01-14T10:00:00+01:00"],
+        json_schema_extra={NOT_AFTER: "now"},
     )
 
 

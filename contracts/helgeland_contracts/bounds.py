@@ -130,6 +130,26 @@ class _Documented:
         return schema
 
 
+@dataclass(frozen=True)
+class _Pattern:
+    """Adds to a type's JSON Schema the pattern its validator enforces (for clients and for
+    generated tests); the validator stays the one that names what is wrong."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+NOT_AFTER = "x-not-after"
+"""On a time that may not lie in the future: `now`. A served OpenAPI document turns it into a
+pattern of the days before yesterday (JSON Schema has no `now`)."""
+
+
 Moment = Annotated[
     AwareDatetime,
     AfterValidator(check_moment),
@@ -144,11 +164,17 @@ Day = Annotated[
 ]
 """A calendar day in the window."""
 
-SingleLine = Annotated[str, AfterValidator(check_single_line)]
+SingleLine = Annotated[
+    str, AfterValidator(check_single_line), _Pattern("^[^\\u0000-\\u001f\\u007f-\\u009f]*$")
+]
 """Text of one line: no control characters (Cc) and no lone surrogates (Cs). Bound its length
 with `Field(max_length=…)` where it is used."""
 
-MultiLine = Annotated[str, AfterValidator(check_multi_line)]
+MultiLine = Annotated[
+    str,
+    AfterValidator(check_multi_line),
+    _Pattern("^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"),
+]
 """Free text (notes, reasons): newlines, returns and tabs allowed, no other control character
 and no lone surrogate. Bound its length with `Field(max_length=…)` where it is used."""
 

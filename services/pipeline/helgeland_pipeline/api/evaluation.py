@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from helgeland_contracts.bounds import Moment
+from helgeland_contracts.bounds import NOT_AFTER, Moment
 from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retention, Scope
 from pydantic import BeforeValidator, TypeAdapter
 
@@ -53,6 +53,7 @@ def _plain_day(value: object) -> object:
     return value
 
 
+_PAST: dict[str, Any] = {"json_schema_extra": {NOT_AFTER: "now"}}
 MomentOrDay = Annotated[Moment, BeforeValidator(_plain_day)]
 
 
@@ -69,8 +70,8 @@ class Times:
     def __init__(
         self,
         services: ServicesDep,
-        as_of: Annotated[MomentOrDay | None, Query(description=_TIME)] = None,
-        known_at: Annotated[MomentOrDay | None, Query(description=_TIME)] = None,
+        as_of: Annotated[MomentOrDay | None, Query(description=_TIME, **_PAST)] = None,
+        known_at: Annotated[MomentOrDay | None, Query(description=_TIME, **_PAST)] = None,
     ) -> None:
         now = services.core.app.clock()
         self.as_of: datetime = _moment(as_of, now)

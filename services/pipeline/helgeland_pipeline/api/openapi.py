@@ -18,12 +18,14 @@ Every error is an RFC 9457 problem under `application/problem+json`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from helgeland_contracts.api_v1 import Problem
+from helgeland_contracts.bounds import EARLIEST, HORIZON_YEARS, NOT_AFTER
 
 from helgeland_pipeline.api.deps import get_actor
 from helgeland_pipeline.domain.common import Role
@@ -92,6 +94,7 @@ def complete(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
             operation = document["paths"][route.path_format].get(method.lower())
             if operation is not None:
                 _document(route, method, operation, rules)
+    _windows(document, datetime.now(UTC).date())
     for unused in ("HTTPValidationError", "ValidationError"):
         if unused in schemas and unused not in str(document["paths"]):
             del schemas[unused]
@@ -104,12 +107,34 @@ def _document(
     calls = list(_calls(route.dependant))
     authenticated = get_actor in calls
     roles = _roles(calls) if authenticated else None
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    for status, why in sorted(_statuses(route, method, calls, roles, rules).items()):
+        responses.setdefault(str(status), {"description": why})
+    for code, response in responses.items():
+        if str(code)[0] in "45":
+            response["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
+    if method != "GET" and authenticated:
+        responses["202"] = {
+            "description": ACCEPTED["description"],
+            "content": {"application/json": {"schema": ACCEPTED_REF}},
+        }
+    _say_who(operation, roles)
+
+
+def _statuses(
+    route: RouteContext,
+    method: str,
+    calls: list[Any],
+    roles: list[str] | None,
+    rules: list[StatusRule],
+) -> dict[int, str]:
+    authenticated = roles is not None
     has_body = route.body_field is not None
-    statuses: dict[int, str] = {}
     path_params = route.dependant.path_params
+    statuses: dict[int, str] = {}
     if authenticated:
         statuses[401] = WHY[401]
-        if roles is not None and set(roles) != set(Role):
+        if set(roles or ()) != set(Role):
             statuses[403] = WHY[403]
     if path_params:
         statuses[404] = WHY[404]
@@ -124,18 +149,46 @@ def _document(
     for rule in rules:
         for status, why in rule(method, authenticated, has_body).items():
             statuses[status] = f"{statuses[status]}; or: {why}" if status in statuses else why
-    responses: dict[str, Any] = operation.setdefault("responses", {})
-    for status, why in sorted(statuses.items()):
-        responses.setdefault(str(status), {"description": why})
-    for code, response in responses.items():
-        if str(code)[0] in "45":
-            response["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
-    if method != "GET" and authenticated:
-        responses["202"] = {
-            "description": ACCEPTED["description"],
-            "content": {"application/json": {"schema": ACCEPTED_REF}},
-        }
-    _say_who(operation, roles)
+    return statuses
+
+
+def _windows(node: Any, today: date, not_after: bool = False) -> None:
+    """`x-window` and `x-not-after` (contracts/bounds.py) as patterns a client can check.
+
+    A window's years, 1950 to 99 years on; a time that may not lie in the future, the days
+    before yesterday (a zone offset moves a time by less than a day). Built when the document
+    is, so it is exact for a day; a day later it is stricter than the server, never looser.
+    """
+    if isinstance(node, list):
+        for item in node:
+            _windows(item, today, not_after)
+        return
+    if not isinstance(node, dict):
+        return
+    not_after = not_after or node.get(NOT_AFTER) == "now"
+    if "x-window" in node and "pattern" not in node:
+        node["pattern"] = _before(today - timedelta(days=1)) if not_after else _years(today)
+    for key, value in node.items():
+        if key not in ("examples", "example", "default"):
+            _windows(value, today, not_after and key in ("anyOf", "oneOf", "schema"))
+
+
+def _years(today: date) -> str:
+    years = "|".join(str(y) for y in range(EARLIEST.year, today.year + HORIZON_YEARS))
+    return f"^(?:{years})-"
+
+
+def _before(day: date) -> str:
+    """Dates (and times) from 1950 up to, not including, `day`."""
+    years = "|".join(str(y) for y in range(EARLIEST.year, day.year))
+    months = "|".join(f"{m:02d}" for m in range(1, day.month))
+    days = "|".join(f"{d:02d}" for d in range(1, day.day))
+    choices = [f"(?:{years})-[0-9]{{2}}-[0-9]{{2}}"]
+    if months:
+        choices.append(f"{day.year}-(?:{months})-[0-9]{{2}}")
+    if days:
+        choices.append(f"{day.year}-{day.month:02d}-(?:{days})")
+    return f"^(?:{'|'.join(choices)})"
 
 
 def _say_who(operation: dict[str, Any], roles: list[str] | None) -> None:

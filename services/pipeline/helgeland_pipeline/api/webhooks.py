@@ -41,7 +41,9 @@ EventType = Literal[
 class SubscriptionCreate(Request):
     """Deliveries are signed per the Standard Webhooks specification with the returned secret."""
 
-    url: SingleLine = Field(max_length=2000, examples=["https://kommune.example/hooks/helgeland"])
+    url: SingleLine = Field(
+        min_length=1, max_length=2000, examples=["https://kommune.example/hooks/helgeland"]
+    )
     event_types: list[EventType] = Field(min_length=1, max_length=len(get_args(EventType)))
 
 
