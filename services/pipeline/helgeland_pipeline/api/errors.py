@@ -8,8 +8,10 @@ from eventsourcing.persistence import RecordConflictError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from helgeland_platform.problems import invalid_request, problem, unauthenticated
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from helgeland_pipeline.api.deps import Forbidden, NotYetVisible, ReadModelBuilding
 from helgeland_pipeline.application import NotFound
@@ -29,14 +31,20 @@ def _mapped(status: int, title: str) -> Any:
 
 async def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
-    return problem(
-        request,
-        error.status_code,
-        str(error.detail),
-        str(error.detail),
-        headers=dict(error.headers or {}),
-    )
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        # Every method of the path, not only the first route's: each method is its own route.
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem(request, error.status_code, str(error.detail), str(error.detail), headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    allowed: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            allowed |= set(route.methods or ())
+    return sorted(allowed)
 
 
 def register_error_handlers(app: FastAPI) -> None:
