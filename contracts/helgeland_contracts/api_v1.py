@@ -21,6 +21,9 @@ from helgeland_contracts.bounds import (
     check_plain_keys,
 )
 
+EMAIL = r"^\s*[^\s@]+@[^\s@]*\.[^\s]*\s*$"
+"""What the domain takes for an e-mail address: something, `@`, a domain with a dot."""
+
 CareerPreference = Literal["hospital", "general_practice", "undecided"]
 LocalConnectionKind = Literal["grew_up", "family", "studied", "placement"]
 ContactKind = Literal["campus_visit", "placement", "other"]
@@ -81,7 +84,9 @@ class CandidateRegister(Backdatable):
     """Register a candidate. Name and contact details are the only personal data kept."""
 
     name: SingleLine = Field(min_length=1, max_length=200, examples=["Kari Nordmann"])
-    email: SingleLine = Field(min_length=3, max_length=320, examples=["kari.nordmann@example.no"])
+    email: SingleLine = Field(
+        min_length=3, max_length=320, pattern=EMAIL, examples=["kari.nordmann@example.no"]
+    )
     phone: SingleLine | None = Field(default=None, max_length=50, examples=["+47 900 00 000"])
 
 
@@ -89,7 +94,7 @@ class ContactDetails(Request):
     """Correct a candidate's name or contact details."""
 
     name: SingleLine = Field(min_length=1, max_length=200)
-    email: SingleLine = Field(min_length=3, max_length=320)
+    email: SingleLine = Field(min_length=3, max_length=320, pattern=EMAIL)
     phone: SingleLine | None = Field(default=None, max_length=50)
 
 

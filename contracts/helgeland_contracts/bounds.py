@@ -8,6 +8,7 @@ integer beyond PostgreSQL's `integer`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -150,8 +151,22 @@ NOT_AFTER = "x-not-after"
 pattern of the days before yesterday (JSON Schema has no `now`)."""
 
 
+def iso_only(value: Any) -> Any:
+    """A time is written as ISO 8601 text: a number or other text is not read as one (pydantic
+    would take `-340377` for seconds since 1970)."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO.match(value):
+        msg = "expected an ISO 8601 time with its zone, such as 2026-01-14T10:00:00+01:00"
+        raise ValueError(msg)
+    return value
+
+
+_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]")
+
 Moment = Annotated[
     AwareDatetime,
+    BeforeValidator(iso_only),
     AfterValidator(check_moment),
     _Documented(f"{EARLIEST:%Y-%m-%dT%H:%M:%S}Z .. now + {HORIZON_YEARS} years (UTC)"),
 ]

@@ -42,7 +42,10 @@ class SubscriptionCreate(Request):
     """Deliveries are signed per the Standard Webhooks specification with the returned secret."""
 
     url: SingleLine = Field(
-        min_length=1, max_length=2000, examples=["https://kommune.example/hooks/helgeland"]
+        min_length=1,
+        max_length=2000,
+        pattern=r"^https?://[^\s/?#]+",
+        examples=["https://kommune.example/hooks/helgeland"],
     )
     event_types: list[EventType] = Field(min_length=1, max_length=len(get_args(EventType)))
 
