@@ -76,8 +76,15 @@ def test_small_groups_merge_into_other_and_a_lone_remainder_takes_the_smallest_w
 
 def funnel_group(name: str, counts: list[int]) -> FunnelGroup:
     steps = [
-        FunnelStep(step=step, count=c, conversion=0.5, median_days_from_previous=3.0)
-        for step, c in zip(FUNNEL_STEPS, counts, strict=False)
+        FunnelStep(
+            step=step,
+            count=c,
+            from_previous=None if i == 0 else c,
+            without_previous=None if i == 0 else 0,
+            conversion=0.5,
+            median_days_from_previous=3.0,
+        )
+        for i, (step, c) in enumerate(zip(FUNNEL_STEPS, counts, strict=False))
     ]
     return FunnelGroup(group=name, steps=steps)
 

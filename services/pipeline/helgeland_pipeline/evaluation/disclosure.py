@@ -140,11 +140,23 @@ def funnel_groups(groups: list[FunnelGroup], tally: Tally) -> list[FunnelGroup]:
     for group in shown:
         previous: FunnelStep | None = None
         for step in group.steps:
-            if step.count is None or (previous is not None and previous.count is None):
+            _split(step, tally)
+            if step.from_previous is None or (previous is not None and previous.count is None):
                 step.conversion = None
                 step.median_days_from_previous = None
             previous = step
     return shown
+
+
+def _split(step: FunnelStep, tally: Tally) -> None:
+    """`count` = `from_previous` + `without_previous`: if one of the three is withheld, so are
+    both parts (any two give the third)."""
+    if step.from_previous is None and step.without_previous is None:
+        return  # the first step: no parts
+    parts = (step.from_previous or 0, step.without_previous or 0)
+    if step.count is None or any(tally.small(p) for p in parts):
+        tally.withheld_cells += sum(p > 0 for p in parts)
+        step.from_previous = step.without_previous = None
 
 
 def _group_of(groups: list[FunnelGroup], step: FunnelStep) -> str:

@@ -16,6 +16,7 @@ from helgeland_pipeline.evaluation.anonymity import CohortRelease, k_anonymous
 from helgeland_pipeline.evaluation.cohort import (
     Doctor,
     Fact,
+    RoundInfo,
     build_doctors,
     population_group,
     pseudonym,
@@ -50,19 +51,26 @@ class EvaluationQueries:
 
     async def _state(
         self, as_of: datetime, known_at: datetime
-    ) -> tuple[list[Doctor], dict[str, str]]:
+    ) -> tuple[list[Doctor], dict[str, RoundInfo]]:
         """Every fact that had happened by `as_of` and been recorded by `known_at`."""
         query = select(facts).where(facts.c.occurred_at <= as_of, facts.c.recorded_at <= known_at)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-            names = dict((await conn.execute(select(rounds.c.round_id, rounds.c.name))).all())
+            names = {
+                r.round_id: RoundInfo(r.name, r.application_deadline, r.lis1_starts_on)
+                for r in (await conn.execute(select(rounds))).all()
+            }
         loaded = [
             Fact(r.candidate_id, r.fact, r.municipality, r.occurred_at, dict(r.attrs)) for r in rows
         ]
         return await asyncio.to_thread(build_doctors, loaded), names
 
     def _groups(
-        self, doctors: list[Doctor], group_by: str, names: dict[str, str], tally: disclosure.Tally
+        self,
+        doctors: list[Doctor],
+        group_by: str,
+        names: dict[str, RoundInfo],
+        tally: disclosure.Tally,
     ) -> dict[str, list[Doctor]]:
         """The breakdown with no group of fewer than k doctors (see `disclosure`)."""
         return disclosure.merge_small_groups(
@@ -137,7 +145,7 @@ class EvaluationQueries:
             rows.append(
                 CohortRow(
                     pseudonym=pseudonym(key, d.candidate_id),
-                    round=names.get(d.round_id or ""),
+                    round=names[d.round_id].name if d.round_id in names else None,
                     municipality=municipality.name if municipality else None,
                     centrality_class=municipality.centrality_class if municipality else None,
                     population_group=population_group(municipality.population)
