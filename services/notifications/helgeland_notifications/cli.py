@@ -13,6 +13,7 @@ from typing import NoReturn
 import uvicorn
 from helgeland_platform import engines, migrations
 from helgeland_platform.logs import configure_logging
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from helgeland_notifications.api import create_api
@@ -29,6 +30,8 @@ class AuthSettings(BaseSettings):
     auth_audience: str = "helgeland-pipeline"
     auth_jwks_file: str | None = None
     auth_jwks_url: str | None = None
+    auth_jwks_refresh_seconds: float = Field(default=3600.0, gt=0)
+    auth_jwks_min_refetch_seconds: float = Field(default=30.0, ge=0)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,22 +40,27 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="helgeland-notify", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("run", help="follow the log, send e-mail and webhooks, serve the API")
     run.add_argument("--demo", action="store_true", help="also run the demo SMTP server")
     run.add_argument("--until-idle", action="store_true", help="exit when nothing is left to do")
     run.add_argument("--port", type=int, default=8001, help="API port (0: no API)")
+    run.add_argument("--host", default="127.0.0.1", help="API address (0.0.0.0: every interface)")
     commands.add_parser("migrate", help="apply the database migrations of this release")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = NotifySettings(demo=True) if getattr(args, "demo", False) else NotifySettings()
     configure_logging()
     try:
         if args.command == "migrate":
             _migrate(settings)
         else:
-            asyncio.run(_run(settings, args.until_idle, args.port))
+            asyncio.run(_run(settings, args.until_idle, args.port, args.host))
     except migrations.NotMigrated as error:
         print(f"helgeland-notify: {error}", file=sys.stderr)
         return 2
@@ -73,7 +81,9 @@ def _migrate(settings: NotifySettings) -> None:
         print(f"Migrated the database from {before or 'nothing'} to {after}.")
 
 
-async def _run(settings: NotifySettings, until_idle: bool, port: int) -> None:
+async def _run(
+    settings: NotifySettings, until_idle: bool, port: int, host: str = "127.0.0.1"
+) -> None:
     smtp = (
         start_demo_smtp(settings.demo_mail_dir, port=settings.smtp_port) if settings.demo else None
     )
@@ -87,7 +97,7 @@ async def _run(settings: NotifySettings, until_idle: bool, port: int) -> None:
         server = uvicorn.Server(
             uvicorn.Config(
                 create_api(worker, _verifier(settings)),
-                host="127.0.0.1",
+                host=host,
                 port=port,
                 log_level="warning",
             )
@@ -113,7 +123,12 @@ def _verifier(settings: NotifySettings) -> Verifier:
         str(settings.data_dir / "demo-issuer-jwks.json") if settings.demo else None
     )
     return Verifier(
-        auth.auth_issuer, auth.auth_audience, Path(jwks) if jwks else None, auth.auth_jwks_url
+        auth.auth_issuer,
+        auth.auth_audience,
+        Path(jwks) if jwks else None,
+        auth.auth_jwks_url,
+        auth.auth_jwks_refresh_seconds,
+        auth.auth_jwks_min_refetch_seconds,
     )
 
 

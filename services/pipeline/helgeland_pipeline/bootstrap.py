@@ -6,13 +6,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import httpx
 from helgeland_platform import migrations
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helgeland_pipeline.api.observability import Metrics
 from helgeland_pipeline.application import Clock, PipelineApplication, Saved, utc_now
-from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_set
+from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_source
 from helgeland_pipeline.database import Database
 from helgeland_pipeline.evaluation.queries import EvaluationQueries
 from helgeland_pipeline.migrations import LOCATION as MIGRATIONS
@@ -174,7 +175,17 @@ def build_verifier(settings: Settings) -> TokenVerifier:
             raise ConfigurationError(msg)
         demo_issuer(settings).ensure_keys()
         jwks_file = settings.demo_jwks_file
-    keys = load_key_set(jwks_file, settings.auth_jwks_url)
+    try:
+        keys = load_key_source(
+            jwks_file,
+            settings.auth_jwks_url,
+            settings.auth_jwks_refresh_seconds,
+            settings.auth_jwks_min_refetch_seconds,
+        )
+    except (OSError, ValueError, httpx.HTTPError) as error:
+        where = jwks_file or settings.auth_jwks_url
+        msg = f"cannot load the token issuer's keys from {where}: {error}"
+        raise ConfigurationError(msg) from None
     return TokenVerifier(
         keys, settings.auth_issuer, settings.auth_audience, settings.auth_algorithms
     )
