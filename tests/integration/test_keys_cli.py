@@ -37,13 +37,11 @@ def test_keys_prints_fresh_keys_in_env_format_that_both_services_take(tmp_path: 
     assert all(first[name] != second[name] for name in first)
     settings = Settings(
         data_dir=tmp_path,
-        pseudonym_key=first["HELGELAND_PSEUDONYM_KEY"],  # type: ignore[arg-type]
-        webhook_sealing_key=first["HELGELAND_WEBHOOK_SEALING_KEY"],  # type: ignore[arg-type]
+        pseudonym_key=first["HELGELAND_PSEUDONYM_KEY"],
+        webhook_sealing_key=first["HELGELAND_WEBHOOK_SEALING_KEY"],
     )
     assert len(settings.pseudonym_key_bytes()) >= 32
-    notify = NotifySettings(
-        webhook_sealing_key=first["HELGELAND_WEBHOOK_SEALING_KEY"]  # type: ignore[arg-type]
-    )
+    notify = NotifySettings(webhook_sealing_key=first["HELGELAND_WEBHOOK_SEALING_KEY"])
     assert notify.sealing_key() == settings.webhook_sealing_key_bytes()
 
 

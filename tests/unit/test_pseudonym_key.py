@@ -14,12 +14,12 @@ from pydantic import ValidationError
 @pytest.mark.parametrize("key", ["", "short", "x" * 31, "æ" * 15])  # "æ" is 2 bytes: 30
 def test_a_pseudonym_key_shorter_than_32_bytes_is_refused(key: str, tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match=r"must be at least 32 bytes, not \d+"):
-        Settings(data_dir=tmp_path, pseudonym_key=key)  # type: ignore[arg-type]
+        Settings(data_dir=tmp_path, pseudonym_key=key)
 
 
 @pytest.mark.parametrize("key", ["x" * 32, "æ" * 16, fresh_keys()["HELGELAND_PSEUDONYM_KEY"]])
 def test_a_pseudonym_key_of_32_bytes_or_more_is_taken_as_it_is(key: str, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, pseudonym_key=key)  # type: ignore[arg-type]
+    settings = Settings(data_dir=tmp_path, pseudonym_key=key)
     assert settings.pseudonym_key_bytes() == key.encode()
 
 
@@ -29,8 +29,8 @@ def test_fresh_keys_are_new_each_time_and_valid_settings(tmp_path: Path) -> None
     assert all(first[name] != second[name] for name in first)
     settings = Settings(
         data_dir=tmp_path,
-        pseudonym_key=first["HELGELAND_PSEUDONYM_KEY"],  # type: ignore[arg-type]
-        webhook_sealing_key=first["HELGELAND_WEBHOOK_SEALING_KEY"],  # type: ignore[arg-type]
+        pseudonym_key=first["HELGELAND_PSEUDONYM_KEY"],
+        webhook_sealing_key=first["HELGELAND_WEBHOOK_SEALING_KEY"],
     )
     assert settings.webhook_sealing_key_bytes().hex() == first["HELGELAND_WEBHOOK_SEALING_KEY"]
     lines = [line for line in env_text(first).splitlines() if not line.startswith("#")]
