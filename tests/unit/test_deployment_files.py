@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,12 +20,11 @@ from helgeland_pipeline.keys import fresh_keys
 from helgeland_pipeline.settings import Settings
 from pydantic_settings import BaseSettings
 
-ROOT = Path(__file__).resolve().parents[2]
-INFRA = ROOT / "infra"
+from tests.deployment_support import INFRA, ROOT, env_example
+
 IMAGE = "helgelandslegen:latest"
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
-ENV_LINE = re.compile(r"^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$")
 
 
 def variables(*models: type[BaseSettings]) -> set[str]:
@@ -47,21 +45,6 @@ def compose() -> dict[str, Any]:
 def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = compose["services"]
     return found
-
-
-def env_example() -> tuple[dict[str, str], set[str]]:
-    """The variables `.env.example` sets, and those it documents in a comment."""
-    values: dict[str, str] = {}
-    documented: set[str] = set()
-    for line in (INFRA / ".env.example").read_text("utf-8").splitlines():
-        match = ENV_LINE.match(line.strip())
-        if match is None:
-            continue
-        commented, name, value = match.groups()
-        documented.add(name)
-        if not commented:
-            values[name] = value.strip().strip('"')
-    return values, documented
 
 
 def ours(service: dict[str, Any]) -> bool:

@@ -31,15 +31,19 @@ VERSION_TABLE = "alembic_version_pipeline"
 
 
 def migrate(settings: Settings) -> tuple[str | None, str]:
-    """Apply the pipeline's migrations; return the revisions before and after."""
+    """Apply the pipeline's migrations and create the tables of the event store and this
+    release's read models; return the revisions before and after."""
     database = Database(settings.database_url, settings.database_schema)
     database.ensure_schema()
     engine = database.sync_engine()
     try:
         before = migrations.upgrade(engine, MIGRATIONS, VERSION_TABLE, settings.database_schema)
-        return before, migrations.head(MIGRATIONS, VERSION_TABLE)
     finally:
         engine.dispose()
+    # The event store's and this release's read-model tables too: the API, workers and the
+    # notifications service, started together after this one-shot step, then all find them.
+    build_services(settings).close()
+    return before, migrations.head(MIGRATIONS, VERSION_TABLE)
 
 
 def all_projections() -> list[Projection]:
