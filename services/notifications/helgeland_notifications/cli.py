@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+import httpx
 import uvicorn
 from helgeland_platform import engines, migrations
 from helgeland_platform.logs import configure_logging
@@ -17,7 +18,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from helgeland_notifications.api import create_api
-from helgeland_notifications.auth import Verifier
+from helgeland_notifications.auth import Unauthenticated, Verifier
 from helgeland_notifications.demo_smtp import start_demo_smtp
 from helgeland_notifications.migrations import LOCATION as MIGRATIONS
 from helgeland_notifications.settings import NotifySettings
@@ -32,6 +33,10 @@ class AuthSettings(BaseSettings):
     auth_jwks_url: str | None = None
     auth_jwks_refresh_seconds: float = Field(default=3600.0, gt=0)
     auth_jwks_min_refetch_seconds: float = Field(default=30.0, ge=0)
+
+
+class ConfigurationError(Exception):
+    """A setting the service cannot start without is missing or unusable."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _migrate(settings)
         else:
             asyncio.run(_run(settings, args.until_idle, args.port, args.host))
-    except migrations.NotMigrated as error:
+    except (migrations.NotMigrated, ConfigurationError) as error:
         print(f"helgeland-notify: {error}", file=sys.stderr)
         return 2
     return 0
@@ -84,6 +89,8 @@ def _migrate(settings: NotifySettings) -> None:
 async def _run(
     settings: NotifySettings, until_idle: bool, port: int, host: str = "127.0.0.1"
 ) -> None:
+    serving = bool(port) and not until_idle
+    verifier = _verifier(settings) if serving else None  # before anything starts
     smtp = (
         start_demo_smtp(settings.demo_mail_dir, port=settings.smtp_port) if settings.demo else None
     )
@@ -93,10 +100,10 @@ async def _run(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     server = None
-    if port and not until_idle:
+    if verifier is not None:
         server = uvicorn.Server(
             uvicorn.Config(
-                create_api(worker, _verifier(settings)),
+                create_api(worker, verifier),
                 host=host,
                 port=port,
                 log_level="warning",
@@ -122,14 +129,21 @@ def _verifier(settings: NotifySettings) -> Verifier:
     jwks = auth.auth_jwks_file or (
         str(settings.data_dir / "demo-issuer-jwks.json") if settings.demo else None
     )
-    return Verifier(
-        auth.auth_issuer,
-        auth.auth_audience,
-        Path(jwks) if jwks else None,
-        auth.auth_jwks_url,
-        auth.auth_jwks_refresh_seconds,
-        auth.auth_jwks_min_refetch_seconds,
-    )
+    try:
+        return Verifier(
+            auth.auth_issuer,
+            auth.auth_audience,
+            Path(jwks) if jwks else None,
+            auth.auth_jwks_url,
+            auth.auth_jwks_refresh_seconds,
+            auth.auth_jwks_min_refetch_seconds,
+        )
+    except Unauthenticated as error:  # no key set configured
+        raise ConfigurationError(str(error)) from None
+    except (OSError, ValueError, httpx.HTTPError) as error:
+        where = jwks or auth.auth_jwks_url
+        msg = f"cannot load the token issuer's keys from {where}: {error}"
+        raise ConfigurationError(msg) from None
 
 
 if __name__ == "__main__":
