@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from helgeland_platform import tokens
-from helgeland_platform.tokens import ClaimMapping, TokenRejected, load_key_set
+from helgeland_platform.tokens import ClaimMapping, TokenRejected, load_key_set, load_key_source
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
@@ -19,7 +19,14 @@ from helgeland_pipeline.domain.common import Actor, Role
 
 AuthenticationFailed = TokenRejected  # no valid bearer token (maps to 401)
 
-__all__ = ["AuthenticationFailed", "ClaimMapping", "DemoIssuer", "TokenVerifier", "load_key_set"]
+__all__ = [
+    "AuthenticationFailed",
+    "ClaimMapping",
+    "DemoIssuer",
+    "TokenVerifier",
+    "load_key_set",
+    "load_key_source",
+]
 
 
 class TokenVerifier(tokens.TokenVerifier):

@@ -6,13 +6,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import httpx
 from helgeland_platform import migrations
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helgeland_pipeline.api.observability import Metrics
 from helgeland_pipeline.application import Clock, PipelineApplication, Saved, utc_now
-from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_set
+from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_source
 from helgeland_pipeline.database import Database
 from helgeland_pipeline.evaluation.queries import EvaluationQueries
 from helgeland_pipeline.migrations import LOCATION as MIGRATIONS
@@ -30,15 +31,19 @@ VERSION_TABLE = "alembic_version_pipeline"
 
 
 def migrate(settings: Settings) -> tuple[str | None, str]:
-    """Apply the pipeline's migrations; return the revisions before and after."""
+    """Apply the pipeline's migrations and create the tables of the event store and this
+    release's read models; return the revisions before and after."""
     database = Database(settings.database_url, settings.database_schema)
     database.ensure_schema()
     engine = database.sync_engine()
     try:
         before = migrations.upgrade(engine, MIGRATIONS, VERSION_TABLE, settings.database_schema)
-        return before, migrations.head(MIGRATIONS, VERSION_TABLE)
     finally:
         engine.dispose()
+    # The event store's and this release's read-model tables too: the API, workers and the
+    # notifications service, started together after this one-shot step, then all find them.
+    build_services(settings).close()
+    return before, migrations.head(MIGRATIONS, VERSION_TABLE)
 
 
 def all_projections() -> list[Projection]:
@@ -179,7 +184,17 @@ def build_verifier(settings: Settings) -> TokenVerifier:
             raise ConfigurationError(msg)
         demo_issuer(settings).ensure_keys()
         jwks_file = settings.demo_jwks_file
-    keys = load_key_set(jwks_file, settings.auth_jwks_url)
+    try:
+        keys = load_key_source(
+            jwks_file,
+            settings.auth_jwks_url,
+            settings.auth_jwks_refresh_seconds,
+            settings.auth_jwks_min_refetch_seconds,
+        )
+    except (OSError, ValueError, httpx.HTTPError) as error:
+        where = jwks_file or settings.auth_jwks_url
+        msg = f"cannot load the token issuer's keys from {where}: {error}"
+        raise ConfigurationError(msg) from None
     return TokenVerifier(
         keys, settings.auth_issuer, settings.auth_audience, settings.auth_algorithms
     )

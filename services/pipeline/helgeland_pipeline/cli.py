@@ -1,5 +1,5 @@
 """The `helgeland` command: serve, migrate, seed-demo, project, rebuild, projections, report,
-token."""
+token, keys."""
 
 from __future__ import annotations
 
@@ -63,12 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print a demo bearer token for a role")
     token.add_argument("role", choices=[str(r) for r in Role])
     token.add_argument("--municipality", help="municipality number, for the municipality role")
+    commands.add_parser("keys", help="print fresh secret keys as .env lines (see infra/)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
+        if args.command == "keys":  # needs no settings: it makes them
+            from helgeland_pipeline.keys import env_text, fresh_keys  # noqa: PLC0415
+
+            print(env_text(fresh_keys()))
+            return 0
         settings = Settings(demo=True) if getattr(args, "demo", False) else Settings()
         return _run(args, settings)
     except CliError as error:
@@ -79,7 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ValidationError as error:
         first = error.errors()[0]
-        print(f"helgeland: invalid setting {first['loc']}: {first['msg']}", file=sys.stderr)
+        message = first["msg"].removeprefix("Value error, ")
+        if first["loc"]:
+            name = "HELGELAND_" + "_".join(str(part) for part in first["loc"]).upper()
+            message = f"{name}: {message}"
+        print(f"helgeland: invalid setting {message}", file=sys.stderr)
         return 2
 
 

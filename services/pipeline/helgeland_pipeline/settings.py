@@ -7,8 +7,10 @@ from pathlib import Path
 
 from helgeland_contracts.sealing import SealingError, demo_key, parse_key
 from helgeland_platform.engines import check_schema_name
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PSEUDONYM_KEY_MIN_BYTES = 32
 
 
 class ConfigurationError(Exception):
@@ -42,6 +44,14 @@ class Settings(BaseSettings):
     auth_jwks_file: Path | None = None
     auth_jwks_url: str | None = None
     auth_algorithms: list[str] = ["RS256", "ES256"]
+    auth_jwks_refresh_seconds: float = Field(
+        default=3600.0, gt=0, description="how often the issuer's key set is fetched again"
+    )
+    auth_jwks_min_refetch_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="a token naming an unknown key fetches the key set at most this often",
+    )
 
     webhook_sealing_key: SecretStr | None = Field(
         default=None,
@@ -58,6 +68,12 @@ class Settings(BaseSettings):
         description="k: the evaluation shows no group or count of fewer persons (1 turns it off)",
     )
 
+    api_projections: bool = Field(
+        default=True,
+        description="`serve` runs the projection runners too (standing by while another "
+        "process leads); false leaves them to `helgeland project` workers",
+    )
+
     projection_page_size: int = 500
     projection_poll_seconds: float = 0.5
     projection_retry_max_seconds: float = Field(
@@ -67,6 +83,18 @@ class Settings(BaseSettings):
     ready_max_lag_events: int = Field(
         default=1000, ge=0, description="/health/ready fails when a read model lags more"
     )
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _pseudonym_key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # An HMAC key shorter than its hash's output (SHA-256: 32 bytes) weakens every pseudonym.
+        if value is not None and len(value.get_secret_value().encode()) < PSEUDONYM_KEY_MIN_BYTES:
+            msg = (
+                f"must be at least {PSEUDONYM_KEY_MIN_BYTES} bytes, not "
+                f"{len(value.get_secret_value().encode())} (make one with `helgeland keys`)"
+            )
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

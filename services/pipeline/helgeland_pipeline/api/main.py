@@ -30,7 +30,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_api_services(settings, clock)
-        services.core.start_runners()
+        if settings.api_projections:  # else `helgeland project` workers keep the read models
+            services.core.start_runners()
         app.state.services = services
         try:
             yield

@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from eventsourcing.utils import get_topic
-from helgeland_platform.leadership import Leadership
+from helgeland_platform.leadership import Leadership, advisory_key
 from helgeland_platform.logs import log
-from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy import Connection, Engine, MetaData, text
 
 from helgeland_pipeline.readside import status, versions
 from helgeland_pipeline.readside.sql import drop_pending, flush_inserts
@@ -111,8 +111,16 @@ class ProjectionRunner:
     # --- tables and versions ----------------------------------------------------------------
 
     def create_tables(self) -> None:
-        """Create this version's tables beside any other version's, and register it."""
-        self.projection.metadata.create_all(self.engine)  # the rest comes with migrations
+        """Create this version's tables beside any other version's, and register it.
+
+        Processes starting at once (an API and a worker) take turns: PostgreSQL's check for an
+        existing table is no lock, so two creating one table at once would fail one of them.
+        """
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                key = advisory_key(self.schema, f"create-tables:{self.key}")
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            self.projection.metadata.create_all(conn)  # the rest comes with migrations
         # Registered before it is tracked: a tracked key nobody registered is a release's from
         # before versioned tables (see `versions.retire_unversioned`).
         tables = sorted(self.projection.metadata.tables)
