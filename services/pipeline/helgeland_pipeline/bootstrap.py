@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from helgeland_platform import migrations
+from helgeland_platform.keystore import KeyStore
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -94,12 +95,13 @@ def build_services(
     """
     database = Database(settings.database_url, settings.database_schema)
     database.ensure_schema()
+    engine = database.sync_engine()
     app = PipelineApplication(
         database.eventsourcing_env(),
         clock=clock,
         sealing_key=settings.webhook_sealing_key_bytes,
+        keys=KeyStore(engine),
     )
-    engine = database.sync_engine()
     if migrate if migrate is not None else settings.demo or settings.auto_migrate:
         migrations.upgrade(engine, MIGRATIONS, VERSION_TABLE, settings.database_schema)
     else:
