@@ -117,20 +117,37 @@ class KeyStore:
             cached = self._by_id.get(key_id)
         if cached is not None and now - cached[2] < self.ttl:
             return cached[1]
+        row = self._read_key(key_id)
+        if row is None or row[1] is None:
+            with self._lock:
+                self._gone.add(key_id)
+                self._by_id.pop(key_id, None)
+            return None
+        key = bytes(row[1])
+        self._remember(str(row[0]), key_id, key, now)
+        return key
+
+    def _read_key(self, key_id: str) -> tuple[str, bytes | None] | None:
+        """Person and key of a key id. On SQLite outside any transaction: a reader of the log
+        asks while its own write transaction (the read model's page) holds the write lock,
+        which our engines take at BEGIN; a plain read in WAL mode waits for no writer."""
+        if self.engine.dialect.name == "sqlite":
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("SELECT person_id, key FROM person_keys WHERE key_id = ?", (key_id,))
+                found = cursor.fetchone()
+                cursor.close()
+            finally:
+                raw.close()
+            return (str(found[0]), found[1]) if found is not None else None
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(person_keys.c.person_id, person_keys.c.key).where(
                     person_keys.c.key_id == key_id
                 )
             ).first()
-        if row is None or row.key is None:
-            with self._lock:
-                self._gone.add(key_id)
-                self._by_id.pop(key_id, None)
-            return None
-        key = bytes(row.key)
-        self._remember(str(row.person_id), key_id, key, now)
-        return key
+        return (str(row.person_id), row.key) if row is not None else None
 
     def _remember(self, person_id: str, key_id: str, key: bytes, at: float) -> None:
         with self._lock:
