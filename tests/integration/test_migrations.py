@@ -11,7 +11,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper
+from helgeland_pipeline.application import PipelineApplication
 from helgeland_pipeline.bootstrap import VERSION_TABLE, build_services
 from helgeland_pipeline.database import Database
 from helgeland_pipeline.migrations import LOCATION as MIGRATIONS
@@ -35,14 +40,27 @@ from tests.processes import cli_env
 BIN = Path(sys.executable).parent
 
 
+class _PreviousRelease(PipelineApplication):
+    """The release before personal fields were sealed: names stored in the clear."""
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return Application.construct_mapper(self)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        return Application.save(self, *objs, **kwargs)
+
+
 def previous_release(settings: Settings) -> None:
     """What the release before migrations left: events, its tracking and read-model tables."""
     services = build_services(settings, migrate=True)
+    database = Database(settings.database_url, settings.database_schema)
+    old_app = _PreviousRelease(database.eventsourcing_env(), keys=services.app.keys)
     try:
-        services.app.register_candidate(RECRUITER, "Kari Nordmann", "kari@example.no", None)
-        services.app.register_candidate(RECRUITER, "Ola Nordmann", "ola@example.no", None)
-        end = services.app.recorder.max_notification_id()
+        old_app.register_candidate(RECRUITER, "Kari Nordmann", "kari@example.no", None)
+        old_app.register_candidate(RECRUITER, "Ola Nordmann", "ola@example.no", None)
+        end = old_app.recorder.max_notification_id()
     finally:
+        old_app.close()
         services.close()
     engine = Database(settings.database_url, settings.database_schema).sync_engine()
     try:
