@@ -56,7 +56,7 @@ def test_personal_fields_are_stored_sealed_and_read_open(services: Services) -> 
     for text in (NAME, EMAIL, "912 34 567"):
         assert text.encode() not in raw
         assert json.dumps(text).encode()[1:-1] not in raw
-    events = list(services.app.events.get(cid))
+    events: list[Any] = list(services.app.events.get(cid))
     assert (events[1].name, events[1].email, events[1].phone) == (NAME, EMAIL, "912 34 567")
     # Consumers open them through the contracts with a key lookup; without one, erased.
     contact = stored(services, cid)[1]

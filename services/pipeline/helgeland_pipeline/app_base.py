@@ -88,10 +88,10 @@ class PipelineBase(Application[UUID]):
         self,
         *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
         **kwargs: Any,
-    ) -> list[Recording]:
+    ) -> list[Recording[UUID]]:
         """Save, telling the mapper whose data each aggregate's new events carry."""
         persons = {
-            o.id: person for o in objs if (person := person_of(o)) is not None and o is not None
+            cast("Aggregate", o).id: person for o in objs if (person := person_of(o)) is not None
         }
         with cast("SealingMapper", self.mapper).persons(persons):
             return super().save(*objs, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from helgeland_platform import migrations
 from helgeland_platform.keystore import KeyStore
@@ -54,6 +55,7 @@ class Services:
     app: PipelineApplication
     engine: Engine
     runners: list[ProjectionRunner] = field(default_factory=list)
+    jobs: list[Any] = field(default_factory=list)  # scheduled jobs (`privacy.retention`)
 
     def catch_up(self) -> None:
         """Bring every read model up to the log's end (raises `ProjectionFailed` on a failure)."""
@@ -77,8 +79,22 @@ class Services:
     def start_runners(self) -> None:
         for runner in self.runners:
             runner.start(self.settings.projection_poll_seconds)
+        # The projection workers' process also runs the scheduled erasure of the never hired.
+        from helgeland_pipeline.privacy.retention import RetentionJob  # noqa: PLC0415
+
+        self.jobs.append(
+            RetentionJob(
+                self,
+                self.settings.retention_unhired_days,
+                self.settings.retention_interval_seconds,
+            )
+        )
+        for job in self.jobs:
+            job.start()
 
     def close(self) -> None:
+        for job in self.jobs:
+            job.stop()
         for runner in self.runners:
             runner.stop()
         self.app.close()

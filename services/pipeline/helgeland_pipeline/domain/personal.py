@@ -37,10 +37,10 @@ def check_erasure_reason(reason: str, own_data: list[str]) -> None:
     )
     check_not_personal(reason, "a reason")
     folded = reason.casefold()
+    words = set(re.findall(r"\w+", folded))
     for value in own_data:
-        parts = [value, *value.split()] if "@" not in value else [value]
-        for part in parts:
-            require_valid(
-                len(part) < 3 or part.casefold() not in folded,
-                "a reason may not contain the person's name or contact details",
-            )
+        # The whole text anywhere; each part of a name as a word of its own ("Dag" is refused
+        # in "Dag ba om det", not in "dager").
+        parts = [] if "@" in value else re.findall(r"\w+", value.casefold())
+        named = value.casefold() in folded or any(p in words for p in parts if len(p) > 1)
+        require_valid(not named, "a reason may not contain the person's name or contact details")

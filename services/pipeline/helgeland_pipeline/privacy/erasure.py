@@ -122,13 +122,13 @@ def purge_operational(engine: Engine, candidate_id: str, own: list[str]) -> dict
             (skips, skips.c.reason, "projection_skips"),
         ):
             keys = list(table.primary_key.columns)
-            for row in conn.execute(select(*keys, column)).all():
-                text = str(row[-1])
+            for found in conn.execute(select(*keys, column)).all():
+                text = str(found[-1])
                 scrubbed = text
                 for value in texts:
                     scrubbed = scrubbed.replace(value, SCRUBBED)
                 if scrubbed != text:
-                    where = [c == row[i] for i, c in enumerate(keys)]
+                    where = [c == found[i] for i, c in enumerate(keys)]
                     conn.execute(update(table).where(*where).values({column.name: scrubbed}))
                     purged[name] += 1
     return purged

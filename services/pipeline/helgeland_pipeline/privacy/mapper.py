@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -59,6 +59,7 @@ class SealedAsDict(Transcoding):
 
 
 _NOTHING_BOUND: Mapping[UUID, str] = {}
+_ERASED: type[Any] = getattr(Candidate, "Erased")  # noqa: B009 - made by `@event`
 
 
 class SealingMapper(Mapper[UUID]):
@@ -125,7 +126,7 @@ class SealingMapper(Mapper[UUID]):
             value = holder.get(name) if holder is not None else None
             if isinstance(value, str) and value:
                 sealed = seal(value, key, key_id, aggregate, path)
-                holder[name] = SealedText(sealed["k"], sealed["v"])  # type: ignore[index]
+                holder[name] = SealedText(sealed["k"], sealed["v"])
 
     def _person(self, event: Any) -> str:
         bound = self._persons.get().get(event.originator_id)
@@ -146,7 +147,7 @@ class SealingMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         event = super().to_domain_event(stored_event)
-        state = cast("dict[str, Any]", vars(event))
+        state: dict[str, Any] = vars(event)
         declared = self.sealed.get(type(event), {})
         aggregate = str(stored_event.originator_id)
         for name, value in list(state.items()):
@@ -159,7 +160,7 @@ class SealingMapper(Mapper[UUID]):
                     else v
                     for k, v in value.items()
                 }
-        if isinstance(event, Candidate.Erased):
+        if isinstance(event, _ERASED):
             self.keys.evict(aggregate)  # another process erased them: forget the key here too
         return event
 
