@@ -106,7 +106,7 @@ def checkpoint(engine: Engine) -> bool:
     try:
         cursor = raw.cursor()
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        busy = cursor.fetchone()[0]
+        busy = (cursor.fetchone() or (1,))[0]
         cursor.close()
     finally:
         raw.close()

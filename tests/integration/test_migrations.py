@@ -43,6 +43,8 @@ BIN = Path(sys.executable).parent
 class _PreviousRelease(PipelineApplication):
     """The release before personal fields were sealed: names stored in the clear."""
 
+    name = "Pipeline"  # the same log (PostgreSQL names its tables after the application)
+
     def construct_mapper(self) -> Mapper[UUID]:
         return Application.construct_mapper(self)
 
