@@ -68,6 +68,7 @@ class Worker:
         )
         self.deriver = Deriver(
             Recipients.load(settings.recipients_file),
+            settings.notify_public_url,
             keys=self.keys,
             mail_dir=settings.demo_mail_dir if settings.demo else None,
         )
