@@ -33,16 +33,19 @@ class PrivacyCommands(PipelineBase):
         if candidate.erased:
             self.keys.erase(str(candidate_id), self.clock())
             return None
-        check_erasure_reason(reason, self.personal_data_of(candidate_id))
+        check_erasure_reason(reason, self.personal_data_of(candidate_id, contact_only=True))
         candidate.erase(reason, basis, self._stamp(actor, occurred_at))
         saved = self._save(candidate)
         self.keys.erase(str(candidate_id), self.clock())
         return saved
 
-    def personal_data_of(self, candidate_id: UUID) -> list[str]:
+    def personal_data_of(self, candidate_id: UUID, *, contact_only: bool = False) -> list[str]:
         """Every personal text the log holds about the candidate, opened (empty once erased):
-        names, contact details, notes, reasons, supervisors."""
+        names, contact details, notes, reasons, supervisors (or only name and contact)."""
         sealed = sealed_by_class()
+        if contact_only:
+            contact = getattr(Candidate, "ContactDetailsRecorded")  # noqa: B009 - by `@event`
+            sealed = {contact: sealed[contact]}
         found: list[str] = []
         aggregates = (candidate_id, candidacy_id(candidate_id), career_id(candidate_id))
         for aggregate_id in aggregates:
