@@ -51,6 +51,14 @@ class ConsentWithdrawn(Payload):
     pass
 
 
+class Erased(Payload):
+    """The candidate's personal data is erased (GDPR art. 17): their key is destroyed, so every
+    personal field of their events reads as erased; a consumer purges its copies. The reason
+    recorded is not part of the public event."""
+
+    basis: Literal["request", "retention"]
+
+
 class Shared(Payload):
     candidate_id: UUID
     round_id: UUID
@@ -141,6 +149,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "Lis1Round.ListSentToForum": ListSentToForum,
     "Candidate.ContactDetailsRecorded": ContactDetailsRecorded,
     "Candidate.ConsentWithdrawn": ConsentWithdrawn,
+    "Candidate.Erased": Erased,
     "ForumCandidacy.Shared": Shared,
     "ForumCandidacy.InvitationSent": InvitationSent,
     "ForumCandidacy.InvitationAnswered": InvitationAnswered,
@@ -177,3 +186,8 @@ class Envelope(BaseModel):
     recorded_at: AwareDatetime
     actor: Actor
     data: Payload
+    erased: bool = Field(
+        default=False,
+        description="A personal field could not be opened: its person was erased (texts read "
+        "as `[slettet]`, optional fields as null)",
+    )

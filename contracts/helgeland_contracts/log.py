@@ -2,7 +2,8 @@
 
 A consumer (the notifications service) needs only the database URL: it reads the pipeline's
 notification log through the `eventsourcing` library's recorder and decodes each event with
-`codec.decode`, never with the pipeline's classes.
+`codec.decode`, never with the pipeline's classes. A consumer that needs personal fields passes
+a key lookup (`helgeland_platform.keystore.KeyStore.key_by_id`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from eventsourcing.utils import Environment
 
 from helgeland_contracts.codec import decode
 from helgeland_contracts.events_v1 import Envelope
+from helgeland_contracts.personal import KeyLookup
 
 APPLICATION_NAME = "Pipeline"
 
@@ -47,7 +49,8 @@ def eventsourcing_env(url: str, schema: str | None = None) -> dict[str, str]:
 class LogReader:
     """Reads the public events after a position, in log order."""
 
-    def __init__(self, url: str, schema: str | None = None) -> None:
+    def __init__(self, url: str, schema: str | None = None, keys: KeyLookup | None = None) -> None:
+        self.keys = keys  # opens personal fields; without it they read as erased
         env = Environment(APPLICATION_NAME, eventsourcing_env(url, schema))
         self.factory = InfrastructureFactory.construct(env)
         self.recorder: ApplicationRecorder = self.factory.application_recorder()
@@ -60,7 +63,11 @@ class LogReader:
         envelopes = [
             envelope
             for n in page
-            if (envelope := decode(n.topic, n.state, n.id, n.originator_id, n.originator_version))
+            if (
+                envelope := decode(
+                    n.topic, n.state, n.id, n.originator_id, n.originator_version, self.keys
+                )
+            )
         ]
         return envelopes, (page[-1].id if page else after)
 

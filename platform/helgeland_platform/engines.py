@@ -89,7 +89,28 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted and overwritten rows are zeroed, not left in free pages: an erased person's
+        # data must not survive in the file (crypto-shredding's derived copies).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+
+
+def checkpoint(engine: Engine) -> bool:
+    """SQLite: copy the write-ahead log into the database file and truncate it to nothing, so
+    that old page images (an erased person's rows before they were blanked) leave the WAL.
+    True when complete (False: a reader held an old snapshot; the next checkpoint finishes).
+    Nothing to do on PostgreSQL, whose dumps hold only live rows."""
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()  # outside a transaction: BEGIN IMMEDIATE would block it
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = (cursor.fetchone() or (1,))[0]
+        cursor.close()
+    finally:
+        raw.close()
+    return not busy
 
 
 def _sqlite_begin_immediate(engine: Engine) -> None:

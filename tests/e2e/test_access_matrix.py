@@ -396,6 +396,13 @@ TABLE = [
         RECRUITERS,
         post(lambda s: f"/candidates/{s.candidate()}/withdraw", {"reason": "matrise"}),
     ),
+    # erasure (GDPR art. 17): the admin role only
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/erasure",
+        frozenset({ADMIN}),
+        post(lambda s: f"/candidates/{s.candidate()}/erasure", {"reason": "matrise"}),
+    ),
     # consent: the hospital or the forum records its withdrawal
     Row(
         "POST",

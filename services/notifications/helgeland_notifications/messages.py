@@ -12,12 +12,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from helgeland_contracts.events_v1 import Envelope
-from sqlalchemy import Connection, select, update
+from helgeland_platform.keystore import KeyStore
+from sqlalchemy import Connection, delete, select, update
 
 from helgeland_notifications import store
 from helgeland_notifications.templates import KIND_NB, render
@@ -79,6 +82,9 @@ class Deriver:
     recipients: Recipients
     public_url: str = "http://127.0.0.1:8000"  # the pipeline, linked from e-mails
     effects: list[Effect] = field(default_factory=list)
+    keys: KeyStore | None = None  # evicts an erased person's key from this process's cache
+    mail_dir: Path | None = None  # demo mode's mail folder, purged of an erased person's mail
+    erased: list[str] = field(default_factory=list)  # people erased in the page being derived
 
     def derive(self, conn: Connection, event: Envelope) -> list[Effect]:
         self.effects = []
@@ -104,6 +110,7 @@ class Deriver:
             "ForumCandidacy.Lis3Offered": self.on_candidacy_lis3_offered,
             "ForumCandidacy.Lis3OfferAccepted": self.on_candidacy_lis3_offer_accepted,
             "Candidate.ConsentWithdrawn": self.on_candidate_consent_withdrawn,
+            "Candidate.Erased": self.on_candidate_erased,
             "Career.SpecialistApproved": self.on_career_specialist_approved,
         }
 
@@ -112,6 +119,8 @@ class Deriver:
     def on_candidate_contact_details_recorded(
         self, conn: Connection, e: Envelope, d: dict[str, Any]
     ) -> None:
+        if e.erased:
+            return  # the person was erased before this service read of them: nothing to keep
         _upsert(
             conn,
             store.people,
@@ -342,6 +351,35 @@ class Deriver:
                 roles=("municipality", "forum"),
             )
 
+    def on_candidate_erased(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        """Everything this service holds about the person goes: their address and name, the
+        messages to them (sent, queued or dead-lettered) and, in demo mode, their mail files.
+        Messages about them to others (webhooks name only the candidate's id) that are still
+        queued are cancelled."""
+        cid = str(e.aggregate_id)
+        if self.keys is not None:
+            self.keys.evict(cid)
+        self.erased.append(cid)
+        person = conn.execute(
+            select(store.people.c.email).where(store.people.c.candidate_id == cid)
+        ).first()
+        d_ = store.deliveries
+        theirs = conn.execute(
+            select(d_.c.key, d_.c.recipient).where(
+                d_.c.candidate_id == cid, d_.c.audience == "candidate"
+            )
+        ).all()
+        if self.mail_dir is not None:
+            addresses = {r.recipient for r in theirs} | ({person.email} if person else set())
+            purge_mail(self.mail_dir, {r.key for r in theirs}, addresses)
+        conn.execute(delete(d_).where(d_.c.candidate_id == cid, d_.c.audience == "candidate"))
+        conn.execute(
+            update(d_)
+            .where(d_.c.candidate_id == cid, d_.c.status == "pending")
+            .values(status="cancelled", last_error="the person's data was erased")
+        )
+        conn.execute(delete(store.people).where(store.people.c.candidate_id == cid))
+
     # --- retention ------------------------------------------------------------------------------
 
     def on_career_specialist_approved(
@@ -514,6 +552,24 @@ class Deriver:
                     not_before=not_before,
                 )
             )
+
+
+def purge_mail(folder: Path, keys: set[str], addresses: set[str]) -> int:
+    """Delete the mail files (demo mode's .eml) of these deliveries or to these addresses."""
+    removed = 0
+    for path in sorted(folder.glob("*.eml")):
+        try:
+            with path.open("rb") as file:
+                headers = BytesParser(policy=policy.default).parse(file, headersonly=True)
+        except OSError:
+            continue
+        message_id = str(headers.get("Message-ID", "")).strip().strip("<>")
+        key = message_id.partition("@")[0]
+        to = {a.addr_spec.casefold() for a in getattr(headers.get("To"), "addresses", ())}
+        if key in keys or to & {a.casefold() for a in addresses}:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _local_time(moment: str) -> str:

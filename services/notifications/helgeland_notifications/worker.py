@@ -19,6 +19,7 @@ from typing import Any
 
 from helgeland_contracts.log import LogReader
 from helgeland_platform import engines, migrations
+from helgeland_platform.keystore import KeyStore
 from helgeland_platform.leadership import Leadership
 from helgeland_platform.logs import log
 from sqlalchemy import Engine, select, update
@@ -58,10 +59,18 @@ class Worker:
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
-        self.reader = LogReader(settings.database_url, settings.database_schema)
         self.engine = make_engine(settings.database_url, settings.database_schema)
+        # Read access to the pipeline's key store: personal fields it needs (an address to
+        # write to) are opened; an erased person's read as erased.
+        self.keys = KeyStore(self.engine)
+        self.reader = LogReader(
+            settings.database_url, settings.database_schema, keys=self.keys.key_by_id
+        )
         self.deriver = Deriver(
-            Recipients.load(settings.recipients_file), settings.notify_public_url
+            Recipients.load(settings.recipients_file),
+            settings.notify_public_url,
+            keys=self.keys,
+            mail_dir=settings.demo_mail_dir if settings.demo else None,
         )
         self.senders = Senders(settings, self.engine)
         self.leading = False
@@ -101,6 +110,7 @@ class Worker:
 
     def derive_page(self) -> int:
         """Turn the next page of events into deliveries; return how many events were read."""
+        self.deriver.erased.clear()
         with self.engine.begin() as conn:
             position, quiet_until = conn.execute(
                 select(store.tracking.c.position, store.tracking.c.quiet_until).where(
@@ -147,6 +157,10 @@ class Worker:
             if moved.rowcount != 1:
                 msg = "another worker moved the position first"
                 raise RuntimeError(msg)
+        if self.deriver.erased:
+            # SQLite: the erased person's rows leave the write-ahead log too.
+            self.deriver.erased.clear()
+            engines.checkpoint(self.engine)
         return int(last - position)
 
     def derive_all(self) -> None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import JSONTranscoder, Mapper, Recording
+from helgeland_platform.keystore import KeyStore
 
 from helgeland_pipeline.domain.common import Actor, DomainError, Stamp, require_valid
+from helgeland_pipeline.privacy.fields import person_of
+from helgeland_pipeline.privacy.mapper import SealedAsDict, SealingMapper
 from helgeland_pipeline.reference import ReferenceData, load_reference
 from helgeland_pipeline.settings import ConfigurationError
 from helgeland_pipeline.transcodings import register_domain_transcodings
@@ -55,7 +58,13 @@ class PipelineBase(Application[UUID]):
         clock: Clock = utc_now,
         reference: ReferenceData | None = None,
         sealing_key: Callable[[], bytes] | None = None,
+        keys: KeyStore | None = None,
     ) -> None:
+        # The mapper is made in `super().__init__`: it needs the key store already.
+        if keys is None:
+            msg = "the application needs the key store of personal data keys"
+            raise ConfigurationError(msg)
+        self.keys = keys
         super().__init__(env)
         self.clock = clock
         self.reference = reference or load_reference()
@@ -64,6 +73,28 @@ class PipelineBase(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_domain_transcodings(transcoder)
+        transcoder.register(SealedAsDict())
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Personal fields are sealed with their person's key (`privacy.mapper`)."""
+        return SealingMapper(
+            self.construct_transcoder(),
+            self.keys,
+            compressor=self.factory.compressor(),
+            cipher=self.factory.cipher(),
+        )
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """Save, telling the mapper whose data each aggregate's new events carry."""
+        persons = {
+            cast("Aggregate", o).id: person for o in objs if (person := person_of(o)) is not None
+        }
+        with cast("SealingMapper", self.mapper).persons(persons):
+            return super().save(*objs, **kwargs)
 
     def _stamp(self, actor: Actor, occurred_at: datetime | None) -> Stamp:
         now = self.clock()

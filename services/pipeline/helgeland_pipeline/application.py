@@ -6,12 +6,15 @@ from helgeland_pipeline.app_base import Clock, NotFound, Saved, utc_now
 from helgeland_pipeline.app_career import CareerCommands
 from helgeland_pipeline.app_forum import ForumCommands
 from helgeland_pipeline.app_hospital import HospitalCommands
+from helgeland_pipeline.app_privacy import PrivacyCommands
 from helgeland_pipeline.app_webhooks import WebhookCommands
 
 __all__ = ["Clock", "NotFound", "PipelineApplication", "Saved", "utc_now"]
 
 
-class PipelineApplication(HospitalCommands, ForumCommands, CareerCommands, WebhookCommands):
+class PipelineApplication(
+    HospitalCommands, ForumCommands, CareerCommands, WebhookCommands, PrivacyCommands
+):
     """Commands: load, ask the aggregates, save (atomically when several change)."""
 
     name = "Pipeline"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from helgeland_platform import migrations
+from helgeland_platform.keystore import KeyStore
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -58,6 +60,7 @@ class Services:
     app: PipelineApplication
     engine: Engine
     runners: list[ProjectionRunner] = field(default_factory=list)
+    jobs: list[Any] = field(default_factory=list)  # scheduled jobs (`privacy.retention`)
 
     def catch_up(self) -> None:
         """Bring every read model up to the log's end (raises `ProjectionFailed` on a failure)."""
@@ -81,8 +84,22 @@ class Services:
     def start_runners(self) -> None:
         for runner in self.runners:
             runner.start(self.settings.projection_poll_seconds)
+        # The projection workers' process also runs the scheduled erasure of the never hired.
+        from helgeland_pipeline.privacy.retention import RetentionJob  # noqa: PLC0415
+
+        self.jobs.append(
+            RetentionJob(
+                self,
+                self.settings.retention_unhired_days,
+                self.settings.retention_interval_seconds,
+            )
+        )
+        for job in self.jobs:
+            job.start()
 
     def close(self) -> None:
+        for job in self.jobs:
+            job.stop()
         for runner in self.runners:
             runner.stop()
         self.app.close()
@@ -99,12 +116,13 @@ def build_services(
     """
     database = Database(settings.database_url, settings.database_schema)
     database.ensure_schema()
+    engine = database.sync_engine()
     app = PipelineApplication(
         database.eventsourcing_env(),
         clock=clock,
         sealing_key=settings.webhook_sealing_key_bytes,
+        keys=KeyStore(engine),
     )
-    engine = database.sync_engine()
     if migrate if migrate is not None else settings.demo or settings.auto_migrate:
         migrations.upgrade(engine, MIGRATIONS, VERSION_TABLE, settings.database_schema)
     else:

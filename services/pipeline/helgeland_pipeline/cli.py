@@ -1,5 +1,5 @@
 """The `helgeland` command: serve, migrate, seed-demo, project, rebuild, projections, report,
-token, keys."""
+erase, token, keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
+from uuid import UUID
 
 from helgeland_contracts.bounds import check_moment
 from pydantic import ValidationError
@@ -60,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--as-of", required=True, type=_moment, help="DATE or ISO time")
     report.add_argument("--known-at", type=_moment, help="DATE or ISO time (default: now)")
     report.add_argument("--out", type=Path, help="file to write (default: reports/...)")
+    erase = commands.add_parser(
+        "erase", help="erase a candidate's personal data (GDPR art. 17); the facts stay"
+    )
+    erase.add_argument("candidate_id", type=_uuid, help="the candidate's id")
+    erase.add_argument("--reason", required=True, help="why, one line (kept in the log)")
     token = commands.add_parser("token", help="print a demo bearer token for a role")
     token.add_argument("role", choices=[str(r) for r in Role])
     token.add_argument("--municipality", help="municipality number, for the municipality role")
@@ -119,6 +125,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         commands.projections_skip(settings, args.projection, args.event, args.reason, args.by)
     elif args.command == "report":
         commands.report(settings, args.as_of, args.known_at, args.out)
+    elif args.command == "erase":
+        from helgeland_pipeline.privacy.cli import erase  # noqa: PLC0415
+
+        erase(settings, args.candidate_id, args.reason)
     return 0
 
 
@@ -139,6 +149,14 @@ def _port(text: str) -> int:
 
 def _position(text: str) -> int:
     return _bounded_int(text, 1, 2**63 - 1, "an event position")
+
+
+def _uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        msg = f"not a candidate id (a UUID): {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _moment(text: str) -> datetime:

@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     projection_retry_max_seconds: float = Field(
         default=30.0, gt=0, description="longest pause between retries of a failing projection"
     )
+    retention_unhired_days: int = Field(
+        default=365,
+        ge=1,
+        description="candidates never hired are erased this many days after their round closes",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="how often the retention job looks for them"
+    )
     read_your_writes_timeout: float = 5.0
     ready_max_lag_events: int = Field(
         default=1000, ge=0, description="/health/ready fails when a read model lags more"

@@ -14,6 +14,7 @@ from helgeland_pipeline.api import (
     forum,
     openapi,
     operations,
+    privacy,
     reference,
     rounds,
     webhooks,
@@ -59,5 +60,6 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(operations.router)
     app.include_router(reference.router)
+    app.include_router(privacy.router)
     openapi.install(app)  # after every route: documents errors and roles from dependencies
     return app

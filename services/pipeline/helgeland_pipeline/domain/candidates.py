@@ -1,7 +1,9 @@
 """A candidate's journey on the hospital's side: contact, application, interview, LIS1 offer.
 
-Names and contact details appear in `ContactDetailsRecorded` only, so that erasing a person
-removes that one kind of event while the facts of the pipeline stay for evaluation.
+Names and contact details appear in `ContactDetailsRecorded` only; they and every free text
+(interview notes, reasons) are stored sealed with the person's own key
+(`helgeland_pipeline.privacy`), so that erasing a person destroys the key and leaves the facts
+of the pipeline for evaluation.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ class LocalConnection(StrEnum):
     PLACEMENT = "placement"
 
 
+class ErasureBasis(StrEnum):
+    REQUEST = "request"  # the person asked (GDPR art. 17)
+    RETENTION = "retention"  # never hired; kept no longer than the retention period
+
+
 class OfferState(StrEnum):
     OPEN = "open"
     ACCEPTED = "accepted"
@@ -58,6 +65,7 @@ class Candidate(Aggregate):
         self.offer_state: OfferState | None = None
         self.withdrawn = False
         self.consent_withdrawn = False
+        self.erased = False
 
     # --- personal data --------------------------------------------------------------------
 
@@ -65,6 +73,7 @@ class Candidate(Aggregate):
         self, name: str, email: str, phone: str | None, stamp: Stamp
     ) -> None:
         """Record or correct who the candidate is and how to reach them."""
+        self._check_not_erased()
         require_valid(bool(name.strip()), "a name is required")
         require_valid(_looks_like_email(email), f"{email!r} is not an e-mail address")
         self._contact_details_recorded(
@@ -221,10 +230,12 @@ class Candidate(Aggregate):
             and self.consent_to_share
             and not self.consent_withdrawn
             and not self.withdrawn
+            and not self.erased
         )
 
     def withdraw_consent(self, stamp: Stamp) -> None:
         """The candidate no longer wants to be presented to the municipalities."""
+        self._check_not_erased()
         require(
             self.consent_to_share and not self.consent_withdrawn, "there is no consent to withdraw"
         )
@@ -234,9 +245,26 @@ class Candidate(Aggregate):
     def _consent_withdrawn(self, stamp: Stamp) -> None:
         self.consent_withdrawn = True
 
+    # --- erasure (GDPR art. 17) --------------------------------------------------------------
+
+    def erase(self, reason: str, basis: ErasureBasis, stamp: Stamp) -> None:
+        """The person's data is erased: their key is destroyed, so every personal field of
+        their events reads as erased; the facts stay. `reason` is checked by the application
+        (one line, none of the person's own data) and is stored in the clear."""
+        self._check_not_erased()
+        self._erased(reason=reason, basis=basis, stamp=stamp)
+
+    @event("Erased")
+    def _erased(self, reason: str, basis: str, stamp: Stamp) -> None:
+        self.erased = True
+
     # --- checks -----------------------------------------------------------------------------
 
+    def _check_not_erased(self) -> None:
+        require(not self.erased, "the candidate's personal data has been erased")
+
     def _check_active(self) -> None:
+        self._check_not_erased()
         require(not self.withdrawn, "nothing can happen after the application was withdrawn")
 
     def _check_applied_to(self, lis1_round: Lis1Round) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from helgeland_pipeline.domain.common import Stamp, require, require_valid
+from helgeland_pipeline.domain.personal import check_not_personal
 
 
 class RoundStatus(StrEnum):
@@ -50,6 +51,7 @@ class Lis1Round(Aggregate):
     ) -> Lis1Round:
         """Open a round after checking its shape: the domain refuses more than half coupled."""
         require_valid(bool(name.strip()), "a round needs a name")
+        check_not_personal(name, "a round's name")
         require_valid(bool(positions), "a round needs at least one position")
         require_valid(all(n > 0 for n in positions.values()), "positions per unit must be >= 1")
         require_valid(coupled_positions >= 0, "coupled positions cannot be negative")

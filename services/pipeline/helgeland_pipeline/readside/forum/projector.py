@@ -8,12 +8,16 @@ candidate is shared with the forum (and while they consent).
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
+from helgeland_contracts.personal import ERASED
 from sqlalchemy import (
     Connection,
+    select,
     update,
 )
 
+from helgeland_pipeline.domain.forum import candidacy_id
 from helgeland_pipeline.readside.dispatch import Handler, table
 from helgeland_pipeline.readside.forum.tables import (
     VERSION,
@@ -132,6 +136,21 @@ def _consent_withdrawn(conn: Connection, event: Any, _: int) -> None:
     )
 
 
+def _erased(conn: Connection, event: Any, _: int) -> None:
+    """The person's contact details go; the texts of offers made to them read as erased."""
+    cid = str(event.originator_id)
+    _person(conn, event, name=None, email=None, phone=None)
+    candidacy = str(candidacy_id(UUID(cid)))
+    for row in conn.execute(
+        select(offers.c.offer_id, offers.c.terms).where(offers.c.candidacy_id == candidacy)
+    ).all():
+        terms = dict(row.terms)
+        for name in ("supervisor", "supervision_group"):
+            if terms.get(name):
+                terms[name] = ERASED
+        _offer(conn, row.offer_id, terms=terms)
+
+
 _HANDLERS: dict[str, Handler] = {
     "Candidate.Registered": _registered,
     "Candidate.ContactDetailsRecorded": lambda c, e, _: _person(
@@ -166,4 +185,5 @@ _HANDLERS: dict[str, Handler] = {
     ),
     "ForumCandidacy.Lis3OfferAccepted": _lis3_accepted,
     "ForumCandidacy.ConsentWithdrawn": _consent_withdrawn,
+    "Candidate.Erased": _erased,
 }

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from helgeland_contracts.personal import ERASED
 from sqlalchemy import (
     Connection,
     bindparam,
+    select,
     update,
 )
 
 from helgeland_pipeline.domain.candidates import Candidate
 from helgeland_pipeline.domain.forum import ForumCandidacy
 from helgeland_pipeline.domain.rounds import Lis1Round
+from helgeland_pipeline.privacy.fields import SEALED
 from helgeland_pipeline.readside.dispatch import Handler, event_class, handlers
 from helgeland_pipeline.readside.hospital.tables import (
     VERSION,
@@ -22,7 +25,7 @@ from helgeland_pipeline.readside.hospital.tables import (
     rounds,
     timeline,
 )
-from helgeland_pipeline.readside.sql import insert_later, insert_row, update_where
+from helgeland_pipeline.readside.sql import flush_inserts, insert_later, insert_row, update_where
 
 # Fields of each candidate event that the hospital's timeline shows (never personal data).
 _TIMELINE_FIELDS_BY_NAME: dict[str, tuple[str, ...]] = {
@@ -36,6 +39,7 @@ _TIMELINE_FIELDS_BY_NAME: dict[str, tuple[str, ...]] = {
     "Lis1OfferDeclined": (),
     "ApplicationWithdrawn": ("reason",),
     "ConsentWithdrawn": (),
+    "Erased": ("basis", "reason"),
 }
 
 
@@ -116,6 +120,7 @@ def _handlers() -> dict[type[Any], Handler]:
                     c, e, stage="withdrawn", withdrawn=True
                 ),
                 "ConsentWithdrawn": lambda c, e, _: _set_candidate(c, e, consent_withdrawn=True),
+                "Erased": _erased,
             },
         ),
         **handlers(
@@ -210,6 +215,38 @@ def _interview_held(conn: Connection, event: Any, _: int) -> None:
     _set_candidate(
         conn, event, stage="interviewed", interviews=row.interviews + 1, interview_score=best
     )
+
+
+def _erased(conn: Connection, event: Any, _: int) -> None:
+    """The person's data goes from every row; the facts (stage, offer, counts) stay."""
+    cid = str(event.originator_id)
+    update_where(conn, candidates, "candidate_id", cid, name=ERASED, email=None, phone=None)
+    flush_inserts(conn)  # this page's timeline rows are written before they are blanked
+    rows = conn.execute(
+        select(timeline.c.position, timeline.c.event_type, timeline.c.details).where(
+            timeline.c.candidate_id == cid, timeline.c.event_type.in_(list(_SEALED_DETAILS))
+        )
+    ).all()
+    for row in rows:
+        details = json.loads(row.details)
+        for name, erased in _SEALED_DETAILS[row.event_type].items():
+            if details.get(name) not in (None, ""):
+                details[name] = erased
+        update_where(
+            conn,
+            timeline,
+            "position",
+            row.position,
+            details=json.dumps(details, ensure_ascii=False),
+        )
+
+
+# Timeline details that are personal, by event: what they read as once the person is erased.
+_SEALED_DETAILS = {
+    kind.partition(".")[2]: fields
+    for kind, fields in SEALED.items()
+    if kind.startswith("Candidate.")
+}
 
 
 def _append_timeline(

@@ -1,0 +1,1 @@
+"""Personal data by design: fields sealed per person (crypto-shredding), erasure, retention."""
