@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helgeland_contracts.sealing import demo_key, parse_key
+from helgeland_platform.egress import Destinations, parse_allowed
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,6 +40,17 @@ class NotifySettings(BaseSettings):
         default=None, description="the pipeline's key for webhook secrets (demo: in data_dir)"
     )
 
+    webhook_allowed_destinations: list[str] = Field(
+        default=[],
+        description="host names and networks (CIDR) webhooks may reach although internal",
+    )
+    webhook_require_https: bool = Field(
+        default=True, description="outside demo mode, deliver webhooks over https only"
+    )
+    webhook_ca_file: Path | None = Field(
+        default=None, description="CA certificates to trust for webhooks (default: certifi's)"
+    )
+
     start_quiet: bool = Field(
         default=True, description="on first start, send nothing about events already in the log"
     )
@@ -62,6 +74,20 @@ class NotifySettings(BaseSettings):
         if value is not None:
             parse_key(value.get_secret_value())  # a malformed key fails at start, not later
         return value
+
+    @field_validator("webhook_allowed_destinations")
+    @classmethod
+    def _destinations_are_well_formed(cls, value: list[str]) -> list[str]:
+        parse_allowed(value)
+        return value
+
+    def webhook_destinations(self) -> Destinations:
+        """Where webhooks may go, checked again at each delivery: anywhere in demo mode."""
+        return Destinations(
+            guarded=not self.demo,
+            require_https=self.webhook_require_https,
+            allowed=tuple(self.webhook_allowed_destinations),
+        )
 
     def sealing_key(self) -> bytes | None:
         """The key that unseals webhook secrets: configured, or demo mode's, or none."""

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
+from helgeland_platform.egress import Destinations
 
 from helgeland_pipeline.domain.common import Actor, DomainError, Stamp, require_valid
 from helgeland_pipeline.reference import ReferenceData, load_reference
@@ -55,11 +56,13 @@ class PipelineBase(Application[UUID]):
         clock: Clock = utc_now,
         reference: ReferenceData | None = None,
         sealing_key: Callable[[], bytes] | None = None,
+        webhook_destinations: Destinations | None = None,
     ) -> None:
         super().__init__(env)
         self.clock = clock
         self.reference = reference or load_reference()
         self.sealing_key = sealing_key or _no_sealing_key
+        self.webhook_destinations = webhook_destinations or Destinations()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

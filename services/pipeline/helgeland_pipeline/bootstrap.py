@@ -98,6 +98,7 @@ def build_services(
         database.eventsourcing_env(),
         clock=clock,
         sealing_key=settings.webhook_sealing_key_bytes,
+        webhook_destinations=settings.webhook_destinations(),
     )
     engine = database.sync_engine()
     if migrate if migrate is not None else settings.demo or settings.auto_migrate:

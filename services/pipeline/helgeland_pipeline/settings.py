@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from helgeland_contracts.sealing import SealingError, demo_key, parse_key
+from helgeland_platform.egress import Destinations, parse_allowed
 from helgeland_platform.engines import check_schema_name
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,12 @@ class Settings(BaseSettings):
         default=None, description="HMAC key for evaluators' pseudonyms (demo: kept in data_dir)"
     )
 
+    webhook_allowed_destinations: list[str] = Field(
+        default=[],
+        description="host names and networks (CIDR) webhooks may reach although internal; "
+        "outside demo mode every other webhook URL must be https to a public address",
+    )
+
     projection_page_size: int = 500
     projection_poll_seconds: float = 0.5
     projection_retry_max_seconds: float = Field(
@@ -68,7 +75,12 @@ class Settings(BaseSettings):
             msg = "database_url must start with sqlite: or postgresql:"
             raise ValueError(msg)
         check_schema_name(self.database_schema)
+        parse_allowed(self.webhook_allowed_destinations)  # a bad entry fails at start
         return self
+
+    def webhook_destinations(self) -> Destinations:
+        """Where webhooks may go: anywhere in demo mode, else https to public addresses."""
+        return Destinations(guarded=not self.demo, allowed=tuple(self.webhook_allowed_destinations))
 
     def pseudonym_key_bytes(self) -> bytes:
         """The configured key; in demo mode a random one kept in the data folder."""
