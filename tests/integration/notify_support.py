@@ -280,6 +280,7 @@ def notify_settings(
         # every delivery still passes the destination check.
         webhook_allowed_destinations=["127.0.0.1"],
         webhook_require_https=False,
+        auth_failure_limit=settings.auth_failure_limit,
     )
 
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from helgeland_contracts.sealing import demo_key, parse_key
 from helgeland_platform.egress import Destinations, parse_allowed
+from helgeland_platform.hardening import EdgeSettings
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class NotifySettings(BaseSettings):
+class NotifySettings(EdgeSettings, BaseSettings):  # the edges' settings too
     model_config = SettingsConfigDict(env_prefix="HELGELAND_", extra="ignore")
 
     database_url: str = "sqlite:///data/helgeland.sqlite"

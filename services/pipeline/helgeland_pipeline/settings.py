@@ -8,6 +8,7 @@ from pathlib import Path
 from helgeland_contracts.sealing import SealingError, demo_key, parse_key
 from helgeland_platform.egress import Destinations, parse_allowed
 from helgeland_platform.engines import check_schema_name
+from helgeland_platform.hardening import EdgeSettings
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,7 +17,7 @@ class ConfigurationError(Exception):
     """A setting that the requested work needs is missing or invalid."""
 
 
-class Settings(BaseSettings):
+class Settings(EdgeSettings, BaseSettings):  # the edges' settings too
     """Everything the composition root needs. Passed in, never read deep inside the code."""
 
     model_config = SettingsConfigDict(env_prefix="HELGELAND_", extra="ignore")
