@@ -13,6 +13,7 @@ from typing import NoReturn
 import uvicorn
 from helgeland_platform import engines, migrations
 from helgeland_platform.logs import configure_logging
+from helgeland_platform.private_files import keep_private
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from helgeland_notifications.api import create_api
@@ -48,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = NotifySettings(demo=True) if getattr(args, "demo", False) else NotifySettings()
     configure_logging()
+    keep_private(settings.data_dir, settings.database_url)  # files 0600, folders 0700
     try:
         if args.command == "migrate":
             _migrate(settings)
@@ -90,6 +92,7 @@ async def _run(settings: NotifySettings, until_idle: bool, port: int) -> None:
                 host="127.0.0.1",
                 port=port,
                 log_level="warning",
+                log_config=None,  # uvicorn's loggers go through ours (`configure_logging`)
             )
         )
         server_task = asyncio.create_task(server.serve())
