@@ -156,3 +156,21 @@ async def test_the_docs_page_may_run_its_own_scripts_and_nothing_else(api: Api) 
         assert f"'sha256-{digest}'" in scripts
     for source in re.findall(r'<script src="(https://[^/"]+)/', page.text):
         assert source in scripts
+
+
+async def test_a_keyed_command_with_a_body_over_the_limit_leaves_its_key_unused(
+    edged: tuple[httpx.AsyncClient, Settings],
+) -> None:
+    """The idempotency layer reads the body first; the limit still cuts it off, and the key
+    is not spent on a request that never ran."""
+    client, settings = edged
+
+    async def stream() -> AsyncIterator[bytes]:
+        for chunk in chunks(LIMIT * 3):
+            yield chunk
+
+    keyed = recruiter(settings) | {"Idempotency-Key": "edges-1", "content-type": "application/json"}
+    refused = await client.post("/candidates", content=stream(), headers=keyed)
+    assert refused.status_code == 413
+    taken = await client.post("/candidates", json=candidate(10), headers=keyed)
+    assert taken.status_code == 201, taken.text
