@@ -154,6 +154,14 @@ def parse_allowed(entries: Iterable[str]) -> tuple[frozenset[str], tuple[IPNetwo
     return frozenset(hosts), tuple(networks)
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Connects only to checked addresses: resolves the name itself, checks every address it
     gets, then connects to them in turn. TLS is started afterwards by httpcore with the URL's
@@ -172,8 +180,11 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         try:
-            with fail_after(timeout):
-                addresses = await to_thread.run_sync(self.destinations.addresses, host)
+            if _is_address(host):  # nothing to resolve: no thread for it
+                addresses = self.destinations.addresses(host)
+            else:
+                with fail_after(timeout):
+                    addresses = await to_thread.run_sync(self.destinations.addresses, host)
         except TimeoutError:
             raise httpcore.ConnectTimeout("resolving the host timed out") from None
         last: Exception | None = None

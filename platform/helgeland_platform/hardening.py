@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections.abc import Iterable
 
 from fastapi import FastAPI
-from limits import parse
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import Request
@@ -30,6 +28,7 @@ from helgeland_platform.problems import problem
 
 _log = logging.getLogger("helgeland.http")
 MIB = 1024 * 1024
+LIMIT = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?")
 
 
 class EdgeSettings(BaseSettings):
@@ -57,7 +56,11 @@ class EdgeSettings(BaseSettings):
     @field_validator("auth_failure_limit")
     @classmethod
     def _limit_is_well_formed(cls, value: str) -> str:
-        parse(value)  # raises ValueError for a limit it cannot read
+        # The `limits` grammar for one limit, checked without importing it (a worker that
+        # serves no API starts without it); `FailedAuthLimit` parses it with `limits`.
+        if not LIMIT.fullmatch(value.strip().lower()):
+            msg = f"not a limit such as '10/minute' or '50 per hour': {value!r}"
+            raise ValueError(msg)
         return value
 
 
@@ -144,6 +147,11 @@ class FailedAuthLimit:
     limit is reached, such requests are refused before their token is even looked at."""
 
     def __init__(self, app: ASGIApp, limit: str = "10/minute", storage: str = "memory://"):
+        # Imported here: a worker that serves no API (`--until-idle`) starts without it.
+        from limits import parse  # noqa: PLC0415
+        from limits.aio.strategies import MovingWindowRateLimiter  # noqa: PLC0415
+        from limits.storage import storage_from_string  # noqa: PLC0415
+
         self.app = app
         self.item = parse(limit)
         uri = storage if storage.startswith("async+") else f"async+{storage}"
