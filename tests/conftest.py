@@ -45,12 +45,17 @@ def postgres_schema(postgres_url: str) -> Iterator[str]:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+# Tests that are not about the failed-authentication limit send many bad tokens from one
+# address (`tests/e2e/test_edges.py` tests the limit with its own).
+GENEROUS_AUTH_FAILURE_LIMIT = "100000/minute"
+
+
 def sqlite_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'helgeland.sqlite'}",
         data_dir=tmp_path,
         demo=True,
-        **overrides,  # type: ignore[arg-type]
+        **({"auth_failure_limit": GENEROUS_AUTH_FAILURE_LIMIT} | overrides),  # type: ignore[arg-type]
     )
 
 
@@ -65,4 +70,5 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         database_schema=schema,
         data_dir=tmp_path,
         demo=True,
+        auth_failure_limit=GENEROUS_AUTH_FAILURE_LIMIT,
     )

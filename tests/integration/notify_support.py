@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -241,8 +242,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def webhook_receiver() -> Iterator[WebhookReceiver]:
+def webhook_receiver(tls: ssl.SSLContext | None = None) -> Iterator[WebhookReceiver]:
+    """A receiver on 127.0.0.1; with `tls`, over https with that server context."""
     server = _Server(("127.0.0.1", 0), _Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.receiver = WebhookReceiver(port=int(server.server_address[1]))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
@@ -274,6 +278,11 @@ def notify_settings(
         poll_seconds=0.05,
         webhook_timeout_seconds=5.0,
         webhook_sealing_key=settings.webhook_sealing_key_bytes().hex(),
+        # The test's receivers listen on plain http on the loopback: admitted explicitly, so
+        # every delivery still passes the destination check.
+        webhook_allowed_destinations=["127.0.0.1"],
+        webhook_require_https=False,
+        auth_failure_limit=settings.auth_failure_limit,
     )
 
 
@@ -290,6 +299,8 @@ def notify_env(settings: Settings, smtp: SmtpSink, retry: list[float]) -> dict[s
         "HELGELAND_POLL_SECONDS": "0.05",
         "HELGELAND_WEBHOOK_TIMEOUT_SECONDS": "5",
         "HELGELAND_WEBHOOK_SEALING_KEY": settings.webhook_sealing_key_bytes().hex(),
+        "HELGELAND_WEBHOOK_ALLOWED_DESTINATIONS": '["127.0.0.1"]',
+        "HELGELAND_WEBHOOK_REQUIRE_HTTPS": "false",
     }
     if settings.database_schema:
         env["HELGELAND_DATABASE_SCHEMA"] = settings.database_schema

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from helgeland_contracts.bounds import SingleLine
+from helgeland_platform.hardening import harden
 from helgeland_platform.problems import invalid_request, problem, unauthenticated
 from pydantic import BaseModel
 from sqlalchemy import Select, select
@@ -97,6 +98,7 @@ def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
             return problem(request, 404, "Not found", f"no dead letter {key} you may see")
         return {"key": key, "status": "pending"}
 
+    harden(app, worker.settings)
     return app
 
 

@@ -14,6 +14,7 @@ import httpx
 import uvicorn
 from helgeland_platform import engines, migrations
 from helgeland_platform.logs import configure_logging
+from helgeland_platform.private_files import keep_private
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -61,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = NotifySettings(demo=True) if getattr(args, "demo", False) else NotifySettings()
     configure_logging()
+    keep_private(settings.data_dir, settings.database_url)  # files 0600, folders 0700
     try:
         if args.command == "migrate":
             _migrate(settings)
@@ -107,6 +109,7 @@ async def _run(
                 host=host,
                 port=port,
                 log_level="warning",
+                log_config=None,  # uvicorn's loggers go through ours (`configure_logging`)
             )
         )
         server_task = asyncio.create_task(server.serve())

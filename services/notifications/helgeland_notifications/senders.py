@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import aiosmtplib
 import httpx
 from helgeland_contracts.sealing import SealingError, unseal
+from helgeland_platform.egress import DestinationRefused, Destinations, GuardedTransport
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -32,10 +33,23 @@ class SubscriptionEnded(Exception):
 
 
 class Senders:
-    def __init__(self, settings: NotifySettings, engine: Engine) -> None:
+    def __init__(
+        self, settings: NotifySettings, engine: Engine, destinations: Destinations | None = None
+    ) -> None:
         self.settings = settings
         self.engine = engine
-        self.http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+        # Every webhook connects through the destination check, at the moment of connecting
+        # (a name that now resolves inside is refused); redirects are not followed.
+        self.destinations = destinations or settings.webhook_destinations()
+        ca = settings.webhook_ca_file
+        self.http = httpx.AsyncClient(
+            timeout=settings.webhook_timeout_seconds,
+            follow_redirects=False,
+            transport=GuardedTransport(
+                self.destinations,
+                verify=ssl.create_default_context(cafile=ca) if ca is not None else None,
+            ),
+        )
         # STARTTLS verifies the server's certificate: against the system's CAs, or the given.
         self._tls = (
             ssl.create_default_context(cafile=settings.smtp_ca_file)
@@ -113,9 +127,25 @@ class Senders:
             {**sent, "timestamp": row.created_at.isoformat()}, separators=(",", ":")
         ).encode()
         signed = headers(secret, row.key, int(now.timestamp()), body)
+        # What went wrong is told to the subscriber in a few words: never an address, a
+        # resolver's or a socket's message (that would map the inside network for them).
         try:
+            self.destinations.check_scheme(row.recipient)
             response = await self.http.post(row.recipient, content=body, headers=signed)
+        except DestinationRefused as error:
+            raise DeliveryFailed("destination not allowed") from error
+        except httpx.TimeoutException as error:
+            raise DeliveryFailed("timeout") from error
         except httpx.HTTPError as error:
-            raise DeliveryFailed(f"HTTP: {error}") from error
+            raise DeliveryFailed(_category(error)) from error
         if not response.is_success:
             raise DeliveryFailed(f"HTTP {response.status_code}")
+
+
+def _category(error: BaseException) -> str:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return "TLS handshake failed"
+        cause = cause.__cause__ or cause.__context__
+    return "connection failed"

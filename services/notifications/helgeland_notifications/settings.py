@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from helgeland_contracts.sealing import demo_key, parse_key
+from helgeland_platform.egress import Destinations, parse_allowed
+from helgeland_platform.hardening import EdgeSettings
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,7 +17,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 
 
-class NotifySettings(BaseSettings):
+class NotifySettings(EdgeSettings, BaseSettings):  # the edges' settings too
     model_config = SettingsConfigDict(env_prefix="HELGELAND_", extra="ignore")
 
     database_url: str = "sqlite:///data/helgeland.sqlite"
@@ -51,6 +53,17 @@ class NotifySettings(BaseSettings):
     )
     webhook_sealing_key: SecretStr | None = Field(
         default=None, description="the pipeline's key for webhook secrets (demo: in data_dir)"
+    )
+
+    webhook_allowed_destinations: list[str] = Field(
+        default=[],
+        description="host names and networks (CIDR) webhooks may reach although internal",
+    )
+    webhook_require_https: bool = Field(
+        default=True, description="outside demo mode, deliver webhooks over https only"
+    )
+    webhook_ca_file: Path | None = Field(
+        default=None, description="CA certificates to trust for webhooks (default: certifi's)"
     )
 
     start_quiet: bool = Field(
@@ -108,6 +121,20 @@ class NotifySettings(BaseSettings):
         if value is not None:
             parse_key(value.get_secret_value())  # a malformed key fails at start, not later
         return value
+
+    @field_validator("webhook_allowed_destinations")
+    @classmethod
+    def _destinations_are_well_formed(cls, value: list[str]) -> list[str]:
+        parse_allowed(value)
+        return value
+
+    def webhook_destinations(self) -> Destinations:
+        """Where webhooks may go, checked again at each delivery: anywhere in demo mode."""
+        return Destinations(
+            guarded=not self.demo,
+            require_https=self.webhook_require_https,
+            allowed=tuple(self.webhook_allowed_destinations),
+        )
 
     def sealing_key(self) -> bytes | None:
         """The key that unseals webhook secrets: configured, or demo mode's, or none."""

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper, Recording
+from helgeland_platform.egress import Destinations
 from helgeland_platform.keystore import KeyStore
 
 from helgeland_pipeline.domain.common import Actor, DomainError, Stamp, require_valid
@@ -59,6 +60,7 @@ class PipelineBase(Application[UUID]):
         reference: ReferenceData | None = None,
         sealing_key: Callable[[], bytes] | None = None,
         keys: KeyStore | None = None,
+        webhook_destinations: Destinations | None = None,
     ) -> None:
         # The mapper is made in `super().__init__`: it needs the key store already.
         if keys is None:
@@ -69,6 +71,7 @@ class PipelineBase(Application[UUID]):
         self.clock = clock
         self.reference = reference or load_reference()
         self.sealing_key = sealing_key or _no_sealing_key
+        self.webhook_destinations = webhook_destinations or Destinations()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

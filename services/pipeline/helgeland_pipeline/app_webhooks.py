@@ -7,9 +7,10 @@ import secrets
 from uuid import UUID
 
 from helgeland_contracts.sealing import seal
+from helgeland_platform.egress import DestinationRefused
 
 from helgeland_pipeline.app_base import PipelineBase, Saved
-from helgeland_pipeline.domain.common import Actor
+from helgeland_pipeline.domain.common import Actor, InvalidInput
 from helgeland_pipeline.domain.forum import NotYours
 from helgeland_pipeline.domain.webhooks import WebhookSubscription
 
@@ -19,7 +20,8 @@ class WebhookCommands(PipelineBase):
         self, actor: Actor, url: str, event_types: list[str]
     ) -> tuple[Saved, str]:
         """Subscribe the actor's organisation; returns the signing secret (shown once; the log
-        keeps it sealed)."""
+        keeps it sealed). Outside demo mode the URL must be https to a public address (or an
+        allow-listed one); the notifications service checks it again at every delivery."""
         key = self.sealing_key()
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
         subscription = WebhookSubscription.subscribe(
@@ -31,6 +33,10 @@ class WebhookCommands(PipelineBase):
             seal(secret, key),
             self._stamp(actor, None),
         )
+        try:
+            self.webhook_destinations.check_url(url)
+        except DestinationRefused as error:
+            raise InvalidInput(str(error)) from None
         return self._save(subscription), secret
 
     def unsubscribe_webhook(self, actor: Actor, subscription_id: UUID) -> Saved:

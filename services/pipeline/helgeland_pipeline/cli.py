@@ -100,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from helgeland_platform.private_files import keep_private  # noqa: PLC0415
+
+    keep_private(settings.data_dir, settings.database_url)  # files 0600, folders 0700
     if args.command == "token":
         print(_token(settings, Role(args.role), args.municipality))
         return 0

@@ -81,7 +81,9 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     # that ends in SystemExit, so the notifications process is stopped below, not orphaned.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+        # No log config of uvicorn's own: its loggers go through ours (`configure_logging`).
+        config = uvicorn.Config(create_app(settings), log_level="warning", log_config=None)
+        server = uvicorn.Server(config)
         server.run(sockets=[listener])
     finally:
         if notifications is not None:

@@ -6,7 +6,9 @@ import secrets
 from pathlib import Path
 
 from helgeland_contracts.sealing import SealingError, demo_key, parse_key
+from helgeland_platform.egress import Destinations, parse_allowed
 from helgeland_platform.engines import check_schema_name
+from helgeland_platform.hardening import EdgeSettings
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,7 +19,7 @@ class ConfigurationError(Exception):
     """A setting that the requested work needs is missing or invalid."""
 
 
-class Settings(BaseSettings):
+class Settings(EdgeSettings, BaseSettings):  # the edges' settings too
     """Everything the composition root needs. Passed in, never read deep inside the code."""
 
     model_config = SettingsConfigDict(env_prefix="HELGELAND_", extra="ignore")
@@ -74,6 +76,12 @@ class Settings(BaseSettings):
         "process leads); false leaves them to `helgeland project` workers",
     )
 
+    webhook_allowed_destinations: list[str] = Field(
+        default=[],
+        description="host names and networks (CIDR) webhooks may reach although internal; "
+        "outside demo mode every other webhook URL must be https to a public address",
+    )
+
     projection_page_size: int = 500
     projection_poll_seconds: float = 0.5
     projection_retry_max_seconds: float = Field(
@@ -110,7 +118,12 @@ class Settings(BaseSettings):
             msg = "database_url must start with sqlite: or postgresql:"
             raise ValueError(msg)
         check_schema_name(self.database_schema)
+        parse_allowed(self.webhook_allowed_destinations)  # a bad entry fails at start
         return self
+
+    def webhook_destinations(self) -> Destinations:
+        """Where webhooks may go: anywhere in demo mode, else https to public addresses."""
+        return Destinations(guarded=not self.demo, allowed=tuple(self.webhook_allowed_destinations))
 
     def pseudonym_key_bytes(self) -> bytes:
         """The configured key; in demo mode a random one kept in the data folder."""

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from helgeland_platform.hardening import harden
 
 from helgeland_pipeline.api import (
     candidates,
@@ -51,6 +52,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     )
     register_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
+    harden(app, settings)  # body limit, failed-auth limit, security headers
     app.add_middleware(RequestLog)  # outermost: logs and times every request, replays too
     app.include_router(rounds.router)
     app.include_router(candidates.router)

@@ -270,7 +270,9 @@ class ProjectionRunner:
             version=self.projection.version,
             position=position,
             event_type=failure.event_type,
-            error=failure.error,
+            # The type only: an error's message may quote a value (a name); the stored
+            # failure, read by operators through the API and CLI, keeps its first line.
+            error_type=failure.error.partition(":")[0],
             attempts=self.failure.attempts,
         )
 
