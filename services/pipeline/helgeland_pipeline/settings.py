@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     auth_jwks_url: str | None = None
     auth_algorithms: list[str] = ["RS256", "ES256"]
 
+    # The pages' sign-in (services/pipeline/helgeland_pipeline/web): OpenID Connect, PKCE.
+    session_secret: SecretStr | None = Field(
+        default=None, description="signs the pages' session cookie (demo: kept in data_dir)"
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer for the pages' sign-in (HelseID, ...)"
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scope: str = "openid profile"
+
     webhook_sealing_key: SecretStr | None = Field(
         default=None,
         description="64 hex digits sealing webhook secrets in the log, shared with the "
