@@ -685,6 +685,10 @@ def _form(route: str, allowed: frozenset[str], path: PageBuild) -> PageRow:
 R = f"/kommune/{OWN}"
 
 
+def candidate_form(action: str) -> PageBuild:
+    return lambda s: f"/sykehus/kandidater/{s.candidate()}/{action}"
+
+
 def rana_offer_page(s: Scenario, action: str) -> str:
     cid = s.shared()
     return f"{R}/kandidater/{cid}/tilbud/{s.rana_offer(cid)}/{action}"
@@ -733,7 +737,7 @@ PAGES = [
         _form(
             f"/sykehus/kandidater/{{candidate_id}}/{action}",
             RECRUITERS,
-            lambda s, action=action: f"/sykehus/kandidater/{s.candidate()}/{action}",
+            candidate_form(action),
         )
         for action in (
             "kontaktopplysninger",
