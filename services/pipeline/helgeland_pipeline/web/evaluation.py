@@ -133,14 +133,9 @@ async def report_html(
     times = _times(services, as_of, known_at)
     queries = services.evaluation
     funnel = await queries.funnel(times.as_of, times.known_at, "all")
-    views: tuple[tuple[str, Scope, str], ...] = (
-        ("stay in the municipality", "municipality", "all"),
-        ("stay in the region", "region", "all"),
-        ("by centrality class", "municipality", "centrality_class"),
-    )
     retention = {
         label: await queries.retention(times.as_of, times.known_at, scope, group)
-        for label, scope, group in views
+        for label, scope, group in report.VIEWS
     }
     cycles = await queries.cycles(times.as_of, times.known_at)
     text = report.render(times.as_of, times.known_at, funnel, retention, cycles)
