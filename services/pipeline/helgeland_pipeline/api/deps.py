@@ -76,6 +76,10 @@ def reads(name: str) -> Any:
     return Depends(check)
 
 
+# Each role check and the roles it lets through, for the API's description (web/docs.py).
+ROLE_CHECKS: dict[Callable[..., Any], frozenset[Role]] = {}
+
+
 def require_role(*roles: Role) -> Callable[[Actor], Actor]:
     allowed = set(roles) | {Role.ADMIN}
 
@@ -85,6 +89,7 @@ def require_role(*roles: Role) -> Callable[[Actor], Actor]:
             raise Forbidden(msg)
         return actor
 
+    ROLE_CHECKS[check] = frozenset(allowed)
     return check
 
 
