@@ -60,7 +60,9 @@ class Worker:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self.reader = LogReader(settings.database_url, settings.database_schema)
         self.engine = make_engine(settings.database_url, settings.database_schema)
-        self.deriver = Deriver(Recipients.load(settings.recipients_file))
+        self.deriver = Deriver(
+            Recipients.load(settings.recipients_file), settings.notify_public_url
+        )
         self.senders = Senders(settings, self.engine)
         self.leading = False
         self._migrate()
