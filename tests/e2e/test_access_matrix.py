@@ -14,13 +14,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import httpx
 from fastapi import FastAPI
 from helgeland_pipeline.application import PipelineApplication
 from helgeland_pipeline.domain.candidates import CareerPreference
 from helgeland_pipeline.domain.common import Role
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind
 from helgeland_pipeline.domain.rounds import RoundStatus
-from starlette.routing import BaseRoute, Route
+from helgeland_pipeline.web.errors import PageRoute
+from starlette.routing import BaseRoute, Mount, Route
 
 from tests.e2e.api import PROBLEM, Api
 from tests.factories import FORUM as FORUM_ACTOR
@@ -525,6 +527,8 @@ def endpoints(app: FastAPI) -> set[tuple[str, str]]:
 
     def walk(routes: Sequence[BaseRoute]) -> None:
         for route in routes:
+            if isinstance(route, PageRoute | Mount):
+                continue  # pages have their own table (PAGES, below); static files no data
             if isinstance(route, Route):
                 found.update((m, route.path) for m in route.methods or () if m != "HEAD")
                 continue
@@ -614,7 +618,10 @@ async def test_every_endpoint_for_every_role(api: Api) -> None:
                 if response.is_success:
                     call = None
                 expected = row.status if role in row.allowed else 403
-                if response.status_code != expected:
+                tried_with_token = row.method == "GET" or role not in row.allowed
+                if row.route == "/logg-ut":
+                    tried_with_token = True
+                if tried_with_token and response.status_code != expected:
                     problems.append(
                         f"{where}: {response.status_code}, not {expected}: {response.text[:200]}"
                     )
@@ -655,3 +662,212 @@ async def hidden_people(api: Api, s: Scenario) -> list[str]:
         assert candidate.email is not None
         found += [candidate.name, candidate.email]
     return found
+
+
+# --- the pages ---------------------------------------------------------------------------
+# The same rules as the API's, signed in through the demo sign-in: a page a role may not read
+# is the Norwegian 403 page; a form a role may not send is refused and writes nothing.
+
+PUBLIC_PAGES = {"/", "/logg-inn", "/meg", "/demo/logg-inn", "/logg-inn/oidc", "/logg-inn/tilbake"}
+PageBuild = Callable[[Scenario], str]
+
+
+@dataclass(frozen=True)
+class PageRow:
+    method: str
+    route: str
+    allowed: frozenset[str]
+    path: PageBuild
+    status: int = 200
+
+
+def _page(route: str, allowed: frozenset[str], path: PageBuild, status: int = 200) -> PageRow:
+    return PageRow("GET", route, allowed, path, status)
+
+
+def _form(route: str, allowed: frozenset[str], path: PageBuild) -> PageRow:
+    return PageRow("POST", route, allowed, path, 303)
+
+
+R = f"/kommune/{OWN}"
+
+
+def candidate_form(action: str) -> PageBuild:
+    return lambda s: f"/sykehus/kandidater/{s.candidate()}/{action}"
+
+
+def rana_offer_page(s: Scenario, action: str) -> str:
+    cid = s.shared()
+    return f"{R}/kandidater/{cid}/tilbud/{s.rana_offer(cid)}/{action}"
+
+
+PAGES = [
+    _page("/sykehus/runder", RECRUITERS, lambda s: "/sykehus/runder"),
+    _page("/sykehus/runder/{round_id}", RECRUITERS, lambda s: f"/sykehus/runder/{s.fl.round_id}"),
+    _page("/sykehus/kandidater", RECRUITERS, lambda s: "/sykehus/kandidater?navn=a"),
+    _page("/sykehus/kandidater/ny", RECRUITERS, lambda s: "/sykehus/kandidater/ny"),
+    _page(
+        "/sykehus/kandidater/{candidate_id}", RECRUITERS, lambda s: f"/sykehus/kandidater/{s.kari}"
+    ),
+    _page("/kommune", MUNICIPAL, lambda s: "/kommune"),
+    _page("/kommune/{number}", OWN_MUNICIPALITY, lambda s: f"{R}?tidligere=ja"),
+    _page(
+        "/kommune/{number}/kandidater/{candidate_id}",
+        OWN_MUNICIPALITY,
+        lambda s: f"{R}/kandidater/{s.ola}",
+    ),
+    _page("/kommune/{number}/tilbud", OWN_MUNICIPALITY, lambda s: f"{R}/tilbud"),
+    _page("/kommune/{number}/rekruttert", OWN_MUNICIPALITY, lambda s: f"{R}/rekruttert"),
+    _page("/forum-tavle", MUNICIPAL, lambda s: "/forum-tavle"),
+    _page("/evaluering", EVALUATORS, lambda s: "/evaluering"),
+    _page("/evaluering/overlevelse.png", EVALUATORS, lambda s: "/evaluering/overlevelse.png"),
+    _page("/evaluering/kohort.csv", EVALUATORS, lambda s: "/evaluering/kohort.csv"),
+    _page("/evaluering/rapport.html", EVALUATORS, lambda s: "/evaluering/rapport.html"),
+    _form("/sykehus/runder", RECRUITERS, lambda s: "/sykehus/runder"),
+    _form(
+        "/sykehus/runder/{round_id}/videre",
+        RECRUITERS,
+        lambda s: f"/sykehus/runder/{s.round()}/videre",
+    ),
+    _form(
+        "/sykehus/runder/{round_id}/endelig",
+        RECRUITERS,
+        lambda s: f"/sykehus/runder/{s.round()}/endelig",
+    ),
+    _form(
+        "/sykehus/runder/{round_id}/til-forumet",
+        RECRUITERS,
+        lambda s: f"/sykehus/runder/{s.round(final=True)}/til-forumet",
+    ),
+    _form("/sykehus/kandidater", RECRUITERS, lambda s: "/sykehus/kandidater"),
+    *(
+        _form(
+            f"/sykehus/kandidater/{{candidate_id}}/{action}",
+            RECRUITERS,
+            candidate_form(action),
+        )
+        for action in (
+            "kontaktopplysninger",
+            "kontakt",
+            "soknad",
+            "intervju",
+            "tilbud",
+            "tilbud/ja",
+            "tilbud/nei",
+            "trekk",
+        )
+    ),
+    _form(
+        "/kommune/{number}/kandidater/{candidate_id}/invitasjoner",
+        OWN_MUNICIPALITY,
+        lambda s: f"{R}/kandidater/{s.ola}/invitasjoner",
+    ),
+    _form(
+        "/kommune/{number}/kandidater/{candidate_id}/tilbud",
+        OWN_MUNICIPALITY,
+        lambda s: f"{R}/kandidater/{s.ola}/tilbud",
+    ),
+    _form(
+        "/kommune/{number}/kandidater/{candidate_id}/tilbud/{offer_id}/{action}",
+        OWN_MUNICIPALITY,
+        lambda s: rana_offer_page(s, "withdraw"),
+    ),
+    _form("/logg-ut", EVERYONE, lambda s: "/logg-ut"),
+]
+
+
+def page_routes(app: FastAPI) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes: Sequence[BaseRoute]) -> None:
+        for route in routes:
+            if isinstance(route, PageRoute):
+                found.update((m, route.path) for m in route.methods or () if m != "HEAD")
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                walk(inner.routes)
+
+    walk(app.routes)
+    return found
+
+
+async def test_every_page_for_every_role(api: Api) -> None:
+    served = page_routes(api.app)
+    table = {(row.method, row.route) for row in PAGES}
+    assert len(table) == len(PAGES), "a page has two rows"
+    assert served - table - {("GET", p) for p in PUBLIC_PAGES} == set(), "pages without a row"
+    assert table - served == set(), "rows for pages the app does not serve"
+
+    s = prepare(api, fresh=4)
+    s.hidden = await hidden_people(api, s)
+    clients = {}
+    for role, (r, number, _) in ROLES.items():
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=api.app), base_url="http://test"
+        )
+        query = f"rolle={r}" + (f"&kommune={number}" if number else "")
+        signed_in = await client.get(f"/demo/logg-inn?{query}")
+        assert signed_in.status_code == 303, signed_in.text
+        clients[role] = client
+
+    problems: list[str] = []
+    try:
+        for row in PAGES:
+            path = row.path(s)  # allowed roles only try a form without its token: refused
+            for role, client in clients.items():
+                before = api.log_position()
+                if row.method == "GET":
+                    response = await client.get(path, headers={"accept": "text/html"})
+                else:
+                    # A form without its CSRF token is refused for everyone, writing nothing.
+                    response = await client.post(path, data={})
+                    if response.status_code != 403:
+                        problems.append(
+                            f"POST {path} as {role} without CSRF: {response.status_code}"
+                        )
+                    page = await client.get("/", headers={"accept": "text/html"})
+                    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+                    if role not in row.allowed or row.route == "/logg-ut":
+                        response = await client.post(path, data={"csrf": token})
+                where = f"{row.method} {path} as {role}"
+                expected = row.status if role in row.allowed else 403
+                if row.method == "GET" and row.route == "/kommune" and role == MUNICIPALITY_OWN:
+                    expected = 303
+                if row.method == "GET" and row.route == "/kommune" and role == MUNICIPALITY_OTHER:
+                    expected = 303
+                tried_with_token = row.method == "GET" or role not in row.allowed
+                if row.route == "/logg-ut":
+                    tried_with_token = True
+                if tried_with_token and response.status_code != expected:
+                    problems.append(f"{where}: {response.status_code}, not {expected}")
+                if role not in row.allowed:
+                    if api.log_position() != before:
+                        problems.append(f"{where}: refused, yet something was written")
+                    if "Ingen tilgang" not in response.text or 'lang="nb"' not in response.text:
+                        problems.append(f"{where}: not the Norwegian 403 page")
+                if row.method == "GET" and response.headers.get("content-type", "").startswith(
+                    ("text/html", "text/csv")
+                ):
+                    problems += [f"{where}: {leak}" for leak in leaks(role, s, None, response.text)]
+                if row.route == "/logg-ut":  # signed out: sign in again for the next rows
+                    r, number, _ = ROLES[role]
+                    query = f"rolle={r}" + (f"&kommune={number}" if number else "")
+                    await client.get(f"/demo/logg-inn?{query}")
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    assert problems == [], "\n".join(problems)
+
+    # Without a session a page sends the browser to sign in; the API still answers 401.
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api.app), base_url="http://test"
+    ) as anonymous:
+        page = await anonymous.get("/sykehus/runder")
+        assert page.status_code == 303
+        assert page.headers["location"] == "/logg-inn"
+        assert (await anonymous.get("/rounds")).status_code == 401
+        missing = await anonymous.get("/finnes-ikke", headers={"accept": "text/html"})
+        assert missing.status_code == 404
+        assert "Fant ikke siden" in missing.text
+        api_missing = await anonymous.get("/finnes-ikke", headers={"accept": "application/json"})
+        assert api_missing.headers["content-type"] == PROBLEM

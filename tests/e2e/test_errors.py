@@ -301,6 +301,14 @@ async def test_unknown_ids_and_routes_are_404(api: Api) -> None:
     for path, body in commands:
         problem = await refused(api, 404, "POST", path, body=body)
         assert problem["title"] == "Not found"
-    for method, path in (("GET", "/nowhere"), ("POST", "/candidates/x/y/z"), ("GET", "/")):
+    for method, path in (("GET", "/nowhere"), ("POST", "/candidates/x/y/z")):
         problem = await refused(api, 404, method, path, body={} if method == "POST" else None)
         assert problem["detail"] == "Not Found"
+    # `/` is the pages' start page now (web/); a browser asking for an unknown page gets the
+    # Norwegian 404 page, an API client the problem above.
+    start = await api.client.get("/")
+    assert start.status_code == 200
+    assert 'lang="nb"' in start.text
+    nowhere = await api.client.get("/nowhere", headers={"accept": "text/html"})
+    assert nowhere.status_code == 404
+    assert "Fant ikke siden" in nowhere.text

@@ -16,7 +16,6 @@ from functools import partial
 from pathlib import Path
 
 import uvicorn
-from helgeland_contracts.evaluation_v1 import Scope
 from helgeland_platform.leadership import Leadership
 from rich.console import Console
 from rich.progress import (
@@ -40,6 +39,7 @@ from helgeland_pipeline.bootstrap import migrate as migrate_database
 from helgeland_pipeline.cli_errors import CliError
 from helgeland_pipeline.demo import seed_demo
 from helgeland_pipeline.domain.common import end_of_day, programme_day
+from helgeland_pipeline.evaluation.report import VIEWS as REPORT_VIEWS
 from helgeland_pipeline.evaluation.report import render
 from helgeland_pipeline.readside.overview import (
     ReadModelStatus,
@@ -67,6 +67,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     os.environ.setdefault("HELGELAND_NOTIFY_PUBLIC_URL", url)
     notifications = _NotificationsChild(settings, demo_end, *ports).start() if ports else None
     if settings.demo:
+        print(f"Open {url} in a browser and sign in as any demo role (Logg inn).")
         print("Demo tokens (paste as 'Authorization: Bearer TOKEN'):")
         print("  .venv/bin/helgeland token hospital_recruiter")
         print("  .venv/bin/helgeland token municipality --municipality 1833")
@@ -418,11 +419,7 @@ async def _report(services: Services, as_of: datetime, known: datetime) -> str:
     evaluation = build_evaluation(services, engine)
     total = services.app.recorder.max_notification_id() or 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    views: tuple[tuple[str, Scope, str], ...] = (
-        ("stay in the municipality", "municipality", "all"),
-        ("stay in the region", "region", "all"),
-        ("by centrality class", "municipality", "centrality_class"),
-    )
+    views = REPORT_VIEWS
     try:
         with Progress(*columns, console=_STDERR) as progress:
             replay = progress.add_task("replaying the log", total=total)

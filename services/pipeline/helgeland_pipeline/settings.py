@@ -55,6 +55,17 @@ class Settings(EdgeSettings, BaseSettings):  # the edges' settings too
         description="a token naming an unknown key fetches the key set at most this often",
     )
 
+    # The pages' sign-in (services/pipeline/helgeland_pipeline/web): OpenID Connect, PKCE.
+    session_secret: SecretStr | None = Field(
+        default=None, description="signs the pages' session cookie (demo: kept in data_dir)"
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer for the pages' sign-in (HelseID, ...)"
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scope: str = "openid profile"
+
     webhook_sealing_key: SecretStr | None = Field(
         default=None,
         description="64 hex digits sealing webhook secrets in the log, shared with the "

@@ -140,6 +140,7 @@ async def list_candidates(
     stage: Stage | None = None,
     preference: CareerPreference | None = None,
     local_connection: bool | None = None,
+    name: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> CandidatePage:
@@ -149,6 +150,7 @@ async def list_candidates(
         stage=stage,
         preference=preference,
         local_connection=local_connection,
+        name=name,
         limit=limit,
         cursor=cursor,
     )

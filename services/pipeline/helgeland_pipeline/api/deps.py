@@ -77,6 +77,10 @@ def reads(name: str) -> Any:
     return Depends(check)
 
 
+# Each role check and the roles it lets through, for the API's description (web/docs.py).
+ROLE_CHECKS: dict[Callable[..., Any], frozenset[Role]] = {}
+
+
 def require_role(*roles: Role) -> Callable[[Actor], Actor]:
     allowed = set(roles) | {Role.ADMIN}
 
@@ -87,6 +91,7 @@ def require_role(*roles: Role) -> Callable[[Actor], Actor]:
         return actor
 
     check.roles = frozenset(allowed)  # type: ignore[attr-defined]  # read by api/openapi.py
+    ROLE_CHECKS[check] = frozenset(allowed)
     return check
 
 

@@ -26,6 +26,7 @@ from helgeland_pipeline.api.observability import RequestLog
 from helgeland_pipeline.application import Clock, utc_now
 from helgeland_pipeline.bootstrap import build_api_services
 from helgeland_pipeline.settings import Settings
+from helgeland_pipeline.web.app import install_pages
 
 
 def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
@@ -49,6 +50,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
             "of Helgeland. Every change is an event; reads come from projections."
         ),
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: served with local assets by the pages (web/docs.py)
+        redoc_url=None,
     )
     register_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
@@ -63,5 +66,6 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(operations.router)
     app.include_router(reference.router)
     app.include_router(privacy.router)
+    install_pages(app, settings)  # after the API's error handlers: page errors wrap them
     openapi.install(app)  # after every route: documents errors and roles from dependencies
     return app

@@ -7,11 +7,17 @@ import html
 from datetime import datetime
 from functools import partial
 
-from helgeland_contracts.evaluation_v1 import Cycles, Disclosure, Funnel, Retention
+from helgeland_contracts.evaluation_v1 import Cycles, Disclosure, Funnel, Retention, Scope
 
 from helgeland_pipeline.domain.common import programme_day
 from helgeland_pipeline.evaluation import plots
 
+# The retention views the report shows: label, scope, grouping.
+VIEWS: tuple[tuple[str, Scope, str], ...] = (
+    ("stay in the municipality", "municipality", "all"),
+    ("stay in the region", "region", "all"),
+    ("by centrality class", "municipality", "centrality_class"),
+)
 FUNNEL_HEADER = [
     "step",
     "reached",

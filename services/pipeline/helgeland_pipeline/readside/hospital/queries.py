@@ -65,6 +65,7 @@ class HospitalQueries:
         stage: str | None = None,
         preference: str | None = None,
         local_connection: bool | None = None,
+        name: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
     ) -> CandidatePage:
@@ -77,6 +78,10 @@ class HospitalQueries:
             query = query.where(candidates.c.preference == preference)
         if local_connection is not None:
             query = query.where(candidates.c.has_local_connection == local_connection)
+        if name:
+            query = query.where(
+                func.lower(candidates.c.name).contains(name.lower(), autoescape=True)
+            )
         if cursor is not None:
             query = query.where(candidates.c.seq > decode_cursor(cursor))
         rows = await self._all(query)

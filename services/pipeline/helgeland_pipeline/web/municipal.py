@@ -1,0 +1,256 @@
+"""The municipalities and the forum: the forum list, invitations, coupled LIS3 offers, the board.
+
+A chief physician's pages are those of their own municipality; the forum (and administrators)
+may open any municipality's, acting on its behalf, as the API allows them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from helgeland_contracts.api_v1 import Backdatable
+from helgeland_contracts.forum_v1 import InvitationCreate, Lis3OfferCreate
+from starlette.datastructures import FormData
+
+from helgeland_pipeline import policy
+from helgeland_pipeline.api import forum
+from helgeland_pipeline.api.deps import MunicipalActor, ServicesDep
+from helgeland_pipeline.domain.common import Actor, Role, programme_day
+from helgeland_pipeline.web.calls import act, allowed, ensure_live, form_value
+from helgeland_pipeline.web.errors import PageRoute, error_page
+from helgeland_pipeline.web.render import page, see_other
+from helgeland_pipeline.web.session import checked_form, page_actor
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+Form = Annotated[FormData, Depends(checked_form)]
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def _municipal(request: Request, actor: Actor, services: ServicesDep, number: str) -> Actor:
+    allowed(MunicipalActor, actor)
+    policy.check_acts_for(actor, number, "a municipality sees its own pages only")
+    if number not in services.core.app.reference.municipalities:
+        from helgeland_pipeline.application import NotFound  # noqa: PLC0415
+
+        raise NotFound(f"no municipality {number}")
+    ensure_live(request, services, "forum")
+    return actor
+
+
+@router.get("/kommune")
+async def my_municipality(request: Request, actor: PageActor, services: ServicesDep) -> Response:
+    allowed(MunicipalActor, actor)
+    if actor.role == Role.MUNICIPALITY and actor.municipality:
+        return see_other(f"/kommune/{actor.municipality}")
+    municipalities = sorted(
+        services.core.app.reference.municipalities.values(), key=lambda m: m.name
+    )
+    return page(request, "municipal/choose.html", municipalities=municipalities)
+
+
+@router.get("/kommune/{number}")
+async def forum_list(
+    request: Request,
+    number: str,
+    actor: PageActor,
+    services: ServicesDep,
+    runde: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[str | None, Query(max_length=30)] = None,
+    tidligere: Annotated[str | None, Query(max_length=3)] = None,
+) -> Response:
+    """The shared candidates that concern this year's work: LIS1 not yet over (unless asked)."""
+    _municipal(request, actor, services, number)
+    shared = await forum.shared_candidates(actor, services)
+    today = programme_day(services.core.app.clock())
+    current = [c for c in shared if c.lis1_ends_on is None or c.lis1_ends_on >= today]
+    pool = shared if tidligere == "ja" else current
+    round_names = sorted({c.round_name for c in pool})
+    shown = [
+        c
+        for c in pool
+        if (not runde or c.round_name == runde) and (not status or c.status == status)
+    ]
+    shown.sort(key=lambda c: (c.shared_at, c.name or ""), reverse=True)
+    return page(
+        request,
+        "municipal/list.html",
+        number=number,
+        candidates=shown,
+        round_names=round_names,
+        runde=runde or "",
+        status=status or "",
+        tidligere=tidligere == "ja",
+    )
+
+
+@router.get("/kommune/{number}/kandidater/{candidate_id}")
+async def shared_candidate(
+    request: Request, number: str, candidate_id: UUID, actor: PageActor, services: ServicesDep
+) -> Response:
+    _municipal(request, actor, services, number)
+    candidate = await forum.shared_candidate(candidate_id, actor, services)
+    invitations = await forum.municipality_invitations(number, actor, services)
+    offers = await forum.municipality_offers(number, actor, services)
+    today = programme_day(services.core.app.clock())
+    lis1_end = candidate.lis1_ends_on or today
+    return page(
+        request,
+        "municipal/candidate.html",
+        number=number,
+        c=candidate,
+        invitations=[i for i in invitations if i.candidate_id == candidate_id],
+        offers=[o for o in offers if o.candidate_id == candidate_id],
+        default_time=(datetime.now(UTC) + timedelta(days=7))
+        .astimezone(OSLO)
+        .strftime("%Y-%m-%dT10:00"),
+        default_start=(lis1_end + timedelta(days=1)).isoformat(),
+        default_expiry=(today + timedelta(days=30)).isoformat(),
+    )
+
+
+def _local_time(value: str | None) -> str | None:
+    """A `datetime-local` field is Norwegian time: the API takes a time with its zone."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # refused, by name, by the API's own model
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=OSLO)
+    return moment.isoformat()
+
+
+@router.post("/kommune/{number}/kandidater/{candidate_id}/invitasjoner")
+async def invite(
+    request: Request,
+    number: str,
+    candidate_id: UUID,
+    actor: PageActor,
+    services: ServicesDep,
+    form: Form,
+) -> Response:
+    _municipal(request, actor, services, number)
+    here = f"/kommune/{number}/kandidater/{candidate_id}"
+
+    def call() -> Any:
+        body = InvitationCreate.model_validate(
+            {
+                "municipality": number,
+                "kind": form_value(form.get("kind")),
+                "proposed_times": [_local_time(form_value(form.get("proposed_time")))],
+            }
+        )
+        return forum.invite(candidate_id, body, actor, services)
+
+    return await act(request, call, here, here, "Invitasjonen er sendt.")
+
+
+@router.post("/kommune/{number}/kandidater/{candidate_id}/tilbud")
+async def offer_lis3(
+    request: Request,
+    number: str,
+    candidate_id: UUID,
+    actor: PageActor,
+    services: ServicesDep,
+    form: Form,
+) -> Response:
+    _municipal(request, actor, services, number)
+    here = f"/kommune/{number}/kandidater/{candidate_id}"
+
+    def call() -> Any:
+        terms = {
+            name: form_value(form.get(name))
+            for name in (
+                "supervisor",
+                "supervision_group",
+                "pay_model",
+                "list_length",
+                "out_of_hours_share",
+                "training_share",
+            )
+        }
+        body = Lis3OfferCreate.model_validate(
+            {
+                "municipality": number,
+                "start_date": form_value(form.get("start_date")),
+                "expires_on": form_value(form.get("expires_on")),
+                "terms": terms,
+            }
+        )
+        return forum.offer_lis3(candidate_id, body, actor, services)
+
+    return await act(request, call, here, here, "Tilbudet om LIS3 er sendt.")
+
+
+OfferAction = Literal["accept", "decline", "withdraw"]
+ACTION_MESSAGES = {
+    "accept": "Kandidaten har takket ja til LIS3-tilbudet.",
+    "decline": "Kandidaten har takket nei til LIS3-tilbudet.",
+    "withdraw": "Tilbudet er trukket tilbake.",
+}
+
+
+@router.post("/kommune/{number}/kandidater/{candidate_id}/tilbud/{offer_id}/{action}")
+async def answer_offer(
+    request: Request,
+    number: str,
+    candidate_id: UUID,
+    offer_id: UUID,
+    action: OfferAction,
+    actor: PageActor,
+    services: ServicesDep,
+    _: Form,
+) -> Response:
+    _municipal(request, actor, services, number)
+    here = f"/kommune/{number}/kandidater/{candidate_id}"
+    offers = await forum.municipality_offers(number, actor, services)
+    if not any(o.offer_id == offer_id and o.candidate_id == candidate_id for o in offers):
+        return error_page(request, 404)
+
+    def call() -> Any:
+        return forum.answer_offer(candidate_id, offer_id, action, Backdatable(), actor, services)
+
+    return await act(request, call, here, here, ACTION_MESSAGES[action])
+
+
+@router.get("/kommune/{number}/tilbud")
+async def offers(
+    request: Request, number: str, actor: PageActor, services: ServicesDep
+) -> Response:
+    _municipal(request, actor, services, number)
+    found = await forum.municipality_offers(number, actor, services)
+    shared = {c.candidate_id: c for c in await forum.shared_candidates(actor, services)}
+    found.sort(key=lambda o: o.offered_at, reverse=True)
+    return page(request, "municipal/offers.html", number=number, offers=found, shared=shared)
+
+
+@router.get("/kommune/{number}/rekruttert")
+async def recruited(
+    request: Request, number: str, actor: PageActor, services: ServicesDep
+) -> Response:
+    _municipal(request, actor, services, number)
+    found = await forum.municipality_recruited(number, actor, services)
+    found.sort(key=lambda c: c.shared_at, reverse=True)
+    return page(request, "municipal/recruited.html", number=number, doctors=found)
+
+
+@router.get("/forum-tavle")
+async def board(request: Request, actor: PageActor, services: ServicesDep) -> Response:
+    allowed(MunicipalActor, actor)
+    ensure_live(request, services, "forum")
+    found = await forum.board(actor, services)
+    today = programme_day(services.core.app.clock())
+    entries = [
+        e
+        for e in found.candidates
+        if e.candidate.lis1_ends_on is None or e.candidate.lis1_ends_on >= today
+    ]
+    return page(request, "municipal/board.html", board=found, entries=entries)

@@ -1,0 +1,127 @@
+"""Browser tests: Debian's Chromium driven by Playwright, axe-core from the npm registry, and
+the app served by a real uvicorn server on a free port (SQLite and PostgreSQL).
+
+Chromium is `/usr/bin/chromium` (Playwright's own browser download is not used); with
+`CI=true` a missing one is installed with apt-get, otherwise the tests skip without it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from helgeland_pipeline.api.main import create_app
+from helgeland_pipeline.settings import Settings
+
+from tests.integration.notify_support import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _unavailable(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} (required in CI)")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists() and IN_CI and shutil.which("apt-get"):
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "chromium"],
+            check=False,
+            capture_output=True,
+            timeout=900,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    if not CHROMIUM.exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def axe_script(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe-core's `axe.min.js`, from the npm registry's package (`npm pack axe-core`)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        _unavailable("npm is needed to fetch axe-core")
+        raise AssertionError  # unreachable
+    folder = tmp_path_factory.mktemp("axe")
+    done = subprocess.run(
+        [npm, "pack", "axe-core@4", "--silent"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    packed = sorted(folder.glob("axe-core-*.tgz"))
+    if done.returncode != 0 or not packed:
+        _unavailable(f"npm pack axe-core failed: {done.stderr.strip()[:300]}")
+    with tarfile.open(packed[-1]) as archive:
+        member = archive.extractfile("package/axe.min.js")
+        assert member is not None
+        return member.read().decode("utf-8")
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    settings: Settings
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[Served]:
+    """The app on a real HTTP server (uvicorn) on a free port, its lifespan running."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/health/live", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        assert thread.is_alive(), "the server stopped while starting"
+        time.sleep(0.2)
+    try:
+        yield Served(url, settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """Note a failed test body on its item, so its browser fixture can take a screenshot."""
+    report = yield
+    if call.when == "call" and getattr(report, "failed", False):
+        item.failed_call = True  # type: ignore[attr-defined]
+    return report

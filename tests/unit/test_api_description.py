@@ -1,0 +1,29 @@
+"""The API's description says, for each operation, which roles may call it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helgeland_pipeline.api.main import create_app
+
+from tests.conftest import sqlite_settings
+
+
+def test_each_operation_names_its_roles(tmp_path: Path) -> None:
+    paths = create_app(sqlite_settings(tmp_path)).openapi()["paths"]
+    described = {
+        (method, path): op.get("description", "")
+        for path, ops in paths.items()
+        for method, op in ops.items()
+    }
+    missing = [key for key, text in described.items() if "**Roles:**" not in text]
+    assert missing == []
+    assert described[("get", "/rounds")].endswith("**Roles:** admin, hospital_recruiter.")
+    assert "**Roles:** admin, evaluator." in described[("get", "/evaluation/cohort")]
+    assert (
+        "admin, forum, municipality"
+        in described[("post", "/forum/candidates/{candidate_id}/offers")]
+    )
+    assert described[("get", "/reference/units")].endswith("**Roles:** any valid token.")
+    assert described[("get", "/health/live")].endswith("**Roles:** public, no token.")
+    assert not any(path.startswith(("/sykehus", "/kommune", "/logg-inn")) for path in paths)
