@@ -92,7 +92,12 @@ class Served:
 
 @pytest.fixture
 def served(settings: Settings) -> Iterator[Served]:
-    """The app on a real HTTP server (uvicorn) on a free port, its lifespan running."""
+    """The app on a real HTTP server (uvicorn) on a free port, its lifespan running.
+
+    The journey follows one candidate into the evaluator's figures, so small cells are shown
+    (k = 1, as the replay tests do); withholding them is tested on the API.
+    """
+    settings = settings.model_copy(update={"evaluation_min_cell": 1})
     port = free_port()
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
