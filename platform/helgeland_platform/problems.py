@@ -30,11 +30,21 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def _message(error: Any) -> str:
+    """Pydantic's message, in words where it would show a regular expression."""
+    if error.get("type") != "string_pattern_mismatch":
+        return str(error.get("msg", ""))
+    field = str((error.get("loc") or ("",))[-1])
+    if "email" in field:
+        return "is not an e-mail address (name@domain.no)"
+    return "has characters or a form this field does not take (see the schema's pattern)"
+
+
 async def invalid_request(request: Request, error: Exception) -> JSONResponse:
     """400 for a body that is not JSON; 422 naming each field otherwise."""
     assert isinstance(error, RequestValidationError)
     errors = [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        {"loc": list(e.get("loc", ())), "msg": _message(e), "type": e.get("type", "")}
         for e in error.errors()
     ]
     if any(e["type"] == "json_invalid" for e in errors):

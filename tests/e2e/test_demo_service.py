@@ -59,7 +59,7 @@ class Demo:
         return {"Authorization": f"Bearer {self.token(*args)}"}
 
 
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
