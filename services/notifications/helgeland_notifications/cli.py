@@ -12,10 +12,10 @@ from typing import NoReturn
 
 import httpx
 import uvicorn
-from helgeland_platform import engines, migrations
+from helgeland_platform import engines, migrations, settings_errors
 from helgeland_platform.logs import configure_logging
 from helgeland_platform.private_files import keep_private
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from helgeland_notifications.api import create_api
@@ -60,7 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = NotifySettings(demo=True) if getattr(args, "demo", False) else NotifySettings()
+    try:
+        settings = NotifySettings(demo=True) if getattr(args, "demo", False) else NotifySettings()
+    except ValidationError as error:
+        print(f"helgeland-notify: {settings_errors.describe(error)}", file=sys.stderr)
+        return 2
     configure_logging()
     keep_private(settings.data_dir, settings.database_url)  # files 0600, folders 0700
     try:

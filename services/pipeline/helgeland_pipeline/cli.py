@@ -12,6 +12,7 @@ from typing import NoReturn
 from uuid import UUID
 
 from helgeland_contracts.bounds import check_moment
+from helgeland_platform import settings_errors
 from pydantic import ValidationError
 
 from helgeland_pipeline.cli_errors import CliError
@@ -90,12 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"helgeland: {error}", file=sys.stderr)
         return 2
     except ValidationError as error:
-        first = error.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        if first["loc"]:
-            name = "HELGELAND_" + "_".join(str(part) for part in first["loc"]).upper()
-            message = f"{name}: {message}"
-        print(f"helgeland: invalid setting {message}", file=sys.stderr)
+        print(f"helgeland: {settings_errors.describe(error)}", file=sys.stderr)
         return 2
 
 
