@@ -14,6 +14,8 @@ from pathlib import Path
 
 from helgeland_pipeline.bootstrap import VERSION_TABLE, build_services
 from helgeland_pipeline.database import Database
+from helgeland_pipeline.migrations import LOCATION as MIGRATIONS
+from helgeland_pipeline.readside.hospital.tables import VERSION as HOSPITAL_VERSION
 from helgeland_pipeline.readside.hospital.tables import candidates
 from helgeland_pipeline.settings import Settings
 from helgeland_platform import migrations
@@ -97,7 +99,7 @@ def test_a_database_of_the_previous_release_is_migrated_and_served(settings: Set
 
     migrated = cli(plain, "helgeland", "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "from nothing to p0002" in migrated.stdout
+    assert f"from nothing to {migrations.head(MIGRATIONS, VERSION_TABLE)}" in migrated.stdout
     again = cli(plain, "helgeland", "migrate")
     assert "nothing to do" in again.stdout
     notify = cli(plain, "helgeland-notify", "migrate")
@@ -106,7 +108,9 @@ def test_a_database_of_the_previous_release_is_migrated_and_served(settings: Set
     services = build_services(plain)  # not demo: it must find the database migrated
     try:
         engine = services.engine
-        assert migrations.current(engine, VERSION_TABLE) == "p0002"
+        assert migrations.current(engine, VERSION_TABLE) == migrations.head(
+            MIGRATIONS, VERSION_TABLE
+        )
         assert {"projection_failures", "projection_skips", "idempotency_keys"} <= tables(engine)
         services.catch_up()
         with engine.connect() as conn:
@@ -119,6 +123,6 @@ def test_a_database_of_the_previous_release_is_migrated_and_served(settings: Set
                 break
             services.catch_up()
         assert not {"hospital_candidates", "forum_people"} & tables(engine)
-        assert services.runner("hospital").key == "hospital@v4"
+        assert services.runner("hospital").key == f"hospital@v{HOSPITAL_VERSION}"
     finally:
         services.close()

@@ -60,11 +60,16 @@ class Worker:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self.reader = LogReader(settings.database_url, settings.database_schema)
         self.engine = make_engine(settings.database_url, settings.database_schema)
-        self.deriver = Deriver(Recipients.load(settings.recipients_file))
+        self.deriver = Deriver(Recipients.load(settings.recipients_file), self._contact)
         self.senders = Senders(settings, self.engine)
         self.leading = False
         self._migrate()
         self._start_tracking()
+
+    def _contact(self, candidate_id: str) -> tuple[str, str] | None:
+        """A candidate's name and e-mail, read from the log when a message to them needs it."""
+        found = self.reader.contact_details(candidate_id)
+        return (found.name, found.email) if found is not None else None
 
     def _migrate(self) -> None:
         """Migrate in demo mode or when asked; otherwise refuse a database left behind."""

@@ -13,7 +13,12 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
 from helgeland_pipeline.domain.common import Actor, DomainError, Stamp, require_valid
-from helgeland_pipeline.reference import ReferenceData, load_reference
+from helgeland_pipeline.reference import (
+    ConsentText,
+    ReferenceData,
+    load_consent_texts,
+    load_reference,
+)
 from helgeland_pipeline.settings import ConfigurationError
 from helgeland_pipeline.transcodings import register_domain_transcodings
 
@@ -59,6 +64,7 @@ class PipelineBase(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         self.reference = reference or load_reference()
+        self.consent_texts = load_consent_texts()
         self.sealing_key = sealing_key or _no_sealing_key
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -84,6 +90,18 @@ class PipelineBase(Application[UUID]):
     def check_municipality(self, number: str | None) -> None:
         known = self.reference.municipalities
         require_valid(number is None or number in known, f"unknown municipality {number!r}")
+
+    def consent_text(self, purpose: str, version: int | None, stamp: Stamp) -> ConsentText:
+        """The named version of a purpose's consent text (default: the one in force that day);
+        a version that does not exist is refused."""
+        found = (
+            self.consent_texts.current(purpose, stamp.day)
+            if version is None
+            else self.consent_texts.get(purpose, version)
+        )
+        require_valid(found is not None, f"no consent text for {purpose} version {version}")
+        assert found is not None
+        return found
 
     def _save(self, primary: Aggregate, *others: Aggregate | None) -> Saved:
         recordings = self.save(primary, *others)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from helgeland_pipeline.app_base import Clock, NotFound, Saved, utc_now
 from helgeland_pipeline.app_career import CareerCommands
+from helgeland_pipeline.app_consent import ConsentCommands
 from helgeland_pipeline.app_forum import ForumCommands
 from helgeland_pipeline.app_hospital import HospitalCommands
 from helgeland_pipeline.app_webhooks import WebhookCommands
@@ -11,7 +12,9 @@ from helgeland_pipeline.app_webhooks import WebhookCommands
 __all__ = ["Clock", "NotFound", "PipelineApplication", "Saved", "utc_now"]
 
 
-class PipelineApplication(HospitalCommands, ForumCommands, CareerCommands, WebhookCommands):
+class PipelineApplication(
+    HospitalCommands, ForumCommands, ConsentCommands, CareerCommands, WebhookCommands
+):
     """Commands: load, ask the aggregates, save (atomically when several change)."""
 
     name = "Pipeline"

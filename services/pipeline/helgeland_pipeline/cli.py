@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
+from uuid import UUID
 
 from helgeland_contracts.bounds import check_moment
 from pydantic import ValidationError
@@ -60,6 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--as-of", required=True, type=_moment, help="DATE or ISO time")
     report.add_argument("--known-at", type=_moment, help="DATE or ISO time (default: now)")
     report.add_argument("--out", type=Path, help="file to write (default: reports/...)")
+    export = commands.add_parser(
+        "export", help="write everything held about a candidate (GDPR art. 15) to a file"
+    )
+    export.add_argument("candidate_id", type=_candidate_id, help="the candidate's id")
+    export.add_argument("--out", required=True, type=Path, help="file to write (mode 0600)")
+    export.add_argument(
+        "--format", choices=["json", "html"], help="default: html for a .html file, else json"
+    )
     token = commands.add_parser("token", help="print a demo bearer token for a role")
     token.add_argument("role", choices=[str(r) for r in Role])
     token.add_argument("--municipality", help="municipality number, for the municipality role")
@@ -109,6 +118,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         commands.projections_skip(settings, args.projection, args.event, args.reason, args.by)
     elif args.command == "report":
         commands.report(settings, args.as_of, args.known_at, args.out)
+    elif args.command == "export":
+        from helgeland_pipeline.privacy.cli import export  # noqa: PLC0415
+
+        html = args.format == "html" or (args.format is None and args.out.suffix == ".html")
+        export(settings, args.candidate_id, args.out, html=html)
     return 0
 
 
@@ -121,6 +135,14 @@ def _bounded_int(text: str, low: int, high: int, what: str) -> int:
         msg = f"{what} must be a whole number from {low} to {high}, not {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _candidate_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        msg = f"not a candidate id (a UUID): {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _port(text: str) -> int:

@@ -62,6 +62,20 @@ class Settings(BaseSettings):
         default=1000, ge=0, description="/health/ready fails when a read model lags more"
     )
 
+    # Privacy (issue 12): the access log's retention, and where the export finds deliveries.
+    access_log_retention_days: int = Field(
+        default=730, ge=1, le=36500, description="days an access-log entry is kept (Normen)"
+    )
+    access_log_prune_seconds: float = Field(
+        default=3600.0, gt=0, description="how often the worker prunes the access log"
+    )
+    notifications_url: str | None = Field(
+        default=None, description="the notifications API, for a person's export (demo: local)"
+    )
+    notifications_token: SecretStr | None = Field(
+        default=None, description="the pipeline's bearer token (admin role) at that API"
+    )
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if not self.database_url.startswith(("sqlite:", "postgresql:", "postgres:")):

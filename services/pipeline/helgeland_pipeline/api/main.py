@@ -13,6 +13,7 @@ from helgeland_pipeline.api import (
     evaluation,
     forum,
     operations,
+    privacy,
     reference,
     rounds,
     webhooks,
@@ -57,4 +58,5 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(operations.router)
     app.include_router(reference.router)
+    app.include_router(privacy.router)
     return app
