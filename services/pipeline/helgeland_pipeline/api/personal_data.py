@@ -26,10 +26,12 @@ class PersonalDataRead:
     route: str
 
     async def __call__(self, candidate_ids: Iterable[UUID | str]) -> None:
-        at = self.services.core.app.clock()
-        await self.services.access_log.record(
-            self.actor, at, self.method, self.route, list(candidate_ids)
-        )
+        """Record the read; an answer that shows nobody (an empty list) is not a read of
+        personal data and is not recorded."""
+        ids = list(candidate_ids)
+        if ids:
+            at = self.services.core.app.clock()
+            await self.services.access_log.record(self.actor, at, self.method, self.route, ids)
 
 
 def personal_data(request: Request, actor: AnyActor, services: ServicesDep) -> PersonalDataRead:
