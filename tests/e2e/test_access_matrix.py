@@ -554,7 +554,7 @@ def personal_data_routes(app: FastAPI) -> set[tuple[str, str]]:
         for route in routes:
             if isinstance(route, APIRoute):
                 if declares(route.dependant):
-                    found.update((m, route.path) for m in route.methods)
+                    found.update((m, route.path) for m in route.methods or ())
             elif (inner := getattr(route, "original_router", None)) is not None:
                 walk(inner.routes)
 
