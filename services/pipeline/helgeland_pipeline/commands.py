@@ -18,6 +18,7 @@ from pathlib import Path
 import uvicorn
 from helgeland_contracts.evaluation_v1 import Scope
 from helgeland_platform.leadership import Leadership
+from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -35,11 +36,12 @@ from helgeland_pipeline.bootstrap import (
     build_evaluation,
     build_services,
     build_verifier,
+    demo_issuer,
 )
 from helgeland_pipeline.bootstrap import migrate as migrate_database
 from helgeland_pipeline.cli_errors import CliError
 from helgeland_pipeline.demo import seed_demo
-from helgeland_pipeline.domain.common import end_of_day, programme_day
+from helgeland_pipeline.domain.common import Role, end_of_day, programme_day
 from helgeland_pipeline.evaluation.report import render
 from helgeland_pipeline.readside.overview import (
     ReadModelStatus,
@@ -63,6 +65,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     url = f"http://{host}:{port}"
     print(f"Helgelandslegen pipeline serving at {url}  (API docs: {url}/docs)")
     ports = _demo_ports(settings) if settings.demo else None
+    if ports is not None:
+        settings = with_demo_notifications(settings, ports[1])
     notifications = _NotificationsChild(settings, demo_end, *ports).start() if ports else None
     if settings.demo:
         print("Demo tokens (paste as 'Authorization: Bearer TOKEN'):")
@@ -85,6 +89,22 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         if notifications is not None:
             notifications.stop()
         print("Helgelandslegen pipeline stopped.", flush=True)
+
+
+def with_demo_notifications(settings: Settings, port: int) -> Settings:
+    """In demo mode the export asks the demo's notifications API, with an admin token of the
+    demo issuer, unless another service is configured."""
+    if settings.notifications_url is not None:
+        return settings
+    token = demo_issuer(settings).issue(
+        Role.ADMIN, "helgeland-pipeline", "Helgelandslegen", lifetime_seconds=365 * 24 * 3600
+    )
+    return settings.model_copy(
+        update={
+            "notifications_url": f"http://127.0.0.1:{port}",
+            "notifications_token": SecretStr(token),
+        }
+    )
 
 
 def _preflight(settings: Settings) -> None:
