@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from helgeland_pipeline.domain.common import Role
 
 from tests.e2e.api import PROBLEM, Api
@@ -15,7 +17,7 @@ async def test_an_administrator_pages_through_who_read_a_candidate(api: Api) -> 
     await api.read("/candidates")  # a list: both are in the entry
     admin = api.auth(Role.ADMIN, person="personvernombud")
 
-    seen: list[dict[str, object]] = []
+    seen: list[dict[str, Any]] = []
     params: dict[str, str] = {"candidate": kari, "limit": "2"}
     while True:
         answer = await api.client.get("/access-log", params=params, headers=admin)
@@ -26,7 +28,7 @@ async def test_an_administrator_pages_through_who_read_a_candidate(api: Api) -> 
             break
         params["cursor"] = page["next_cursor"]
     assert [e["route"] for e in seen] == ["/candidates"] + ["/candidates/{candidate_id}"] * 3
-    assert sorted(seen[0]["candidate_ids"]) == sorted([kari, ola])  # type: ignore[type-var]
+    assert sorted(seen[0]["candidate_ids"]) == sorted([kari, ola])
     assert {e["person"] for e in seen} == {"e2e-recruiter"}
 
     by_person = await api.client.get(
