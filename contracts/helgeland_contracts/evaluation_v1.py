@@ -26,11 +26,38 @@ class AsOf(BaseModel):
     known_at: AwareDatetime = Field(description="Recorded time: what had been recorded by then")
 
 
+FUNNEL_COUNTING = (
+    "Each step counts the people who reached it, whether or not an earlier step is recorded "
+    "for them (a candidate may apply without a recorded first contact), so a step can count "
+    "more people than the one before it. `from_previous` of them had also reached the previous "
+    "step, `without_previous` had not; `conversion` is the share of the previous step's people "
+    "who went on to this one (`from_previous` / the previous step's `count`), never more than 1."
+)
+
+
 class FunnelStep(BaseModel):
+    """One step of the funnel; see `Funnel.counting`."""
+
     step: FunnelStepName
-    count: int
-    conversion: float | None = Field(description="Share of the previous step, 0–1")
-    median_days_from_previous: float | None
+    count: int = Field(
+        description="People who reached this step, whether or not they reached the earlier ones"
+    )
+    from_previous: int | None = Field(
+        description="Of `count`, those who had also reached the previous step (null for the "
+        "first step)"
+    )
+    without_previous: int | None = Field(
+        description="Of `count`, those who reached this step without the previous one (null "
+        "for the first step)"
+    )
+    conversion: float | None = Field(
+        description="Of the people who reached the previous step, the share (0–1) who went on "
+        "to reach this one: `from_previous` / the previous step's `count`. Null for the first "
+        "step and when nobody reached the previous step"
+    )
+    median_days_from_previous: float | None = Field(
+        description="Median days from the previous step to this one, over `from_previous`"
+    )
 
 
 class FunnelGroup(BaseModel):
@@ -40,6 +67,7 @@ class FunnelGroup(BaseModel):
 
 class Funnel(AsOf):
     group_by: str
+    counting: str = Field(default=FUNNEL_COUNTING, description="How the steps are counted")
     groups: list[FunnelGroup]
 
 
@@ -95,7 +123,14 @@ class CycleRow(BaseModel):
     """One yearly round as the sister programmes report it."""
 
     round: str
-    year: int
+    year: int = Field(
+        description="The yearly cycle the round belongs to: the year its LIS1 positions start "
+        "(`lis1_starts_on`), not the year people applied (an autumn round is applied for the "
+        "year before); for a round opened without a start date, its application deadline's year"
+    )
+    lis1_starts_on: date | None = Field(
+        default=None, description="When the round's LIS1 positions start, if the round says"
+    )
     applicants: int
     recruited: int
     still_in_post: int

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
 from functools import partial
 from pathlib import Path
 
@@ -163,6 +164,15 @@ def test_the_demo_service_sends_the_forum_list_by_mail_and_signed_webhook(
     assert {str(m["Subject"]) for m in parsed} == {
         f"Helgelandslegen: LIS1-listen for {READY_ROUND} er sendt til forumet"
     }
+    for message in parsed:  # dated, identified, and linking to the demo's own service
+        assert parsedate_to_datetime(str(message["Date"])).tzinfo is not None
+        assert re.fullmatch(
+            r"<msg_[0-9a-f]{40}@helgelandslegen\.example>", str(message["Message-ID"]).strip()
+        )
+        text = message.get_body(preferencelist=("plain",))
+        assert text is not None
+        assert f"{demo.url}/forum/candidates" in text.get_content()
+    assert len({str(m["Message-ID"]) for m in parsed}) == len(parsed)
     [hook] = receiver.at("/hook")
     assert receiver.unverified == []
     assert hook.headers["webhook-id"] == delivery["key"]

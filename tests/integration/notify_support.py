@@ -29,7 +29,7 @@ from helgeland_pipeline.settings import Settings
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-MESSAGE_ID_DOMAIN = "@helgelandslegen.notifications>"
+MESSAGE_ID_DOMAIN = "@helgelandslegen.example>"  # the default: the sender's domain
 
 
 def free_port() -> int:
@@ -74,6 +74,7 @@ class SmtpSink:
     # address -> how many more messages to refuse with a temporary error (451).
     failing: dict[str, int] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
+    refused_mails: list[Mail] = field(default_factory=list)  # as they were refused
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
     delay: float = 0.0  # seconds to take over each message, as a busy server would
@@ -88,6 +89,7 @@ class SmtpSink:
                 for to in envelope.rcpt_tos:
                     self.failing[to] = max(self.failing.get(to, 0) - 1, 0)
                 self.refused.extend(envelope.rcpt_tos)
+                self.refused_mails.extend(Mail(to, message) for to in envelope.rcpt_tos)
                 return "451 4.3.0 Try again later"
             self.mails.extend(Mail(to, message) for to in envelope.rcpt_tos)
         return "250 Message accepted for delivery"

@@ -153,7 +153,7 @@ async def test_messages_reach_each_recipient_signed_and_filtered(
             "text/html",
         ]
         assert "Kommuneoverlegeforum Helgeland (2 kandidater)" in mail.part("plain")
-        assert "<html lang='nb'>" in mail.part("html")
+        assert '<html lang="nb">' in mail.part("html")
         assert "(2 kandidater)" in mail.part("html")
         assert KEY.fullmatch(mail.key)
         assert mail.message["X-Idempotency-Key"] == mail.key

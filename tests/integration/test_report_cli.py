@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import itertools
 import os
 import re
 import sqlite3
@@ -18,14 +19,25 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from helgeland_contracts.evaluation_v1 import (
+    CoxModel,
+    CurvePoint,
+    Cycles,
+    Funnel,
+    FunnelGroup,
+    Retention,
+    RetentionGroup,
+)
 from helgeland_pipeline.bootstrap import build_services
 from helgeland_pipeline.domain.common import PROGRAMME_TIME_ZONE
+from helgeland_pipeline.evaluation.report import render
 from helgeland_pipeline.readside.hospital.tables import candidates as hospital_candidates
 from helgeland_pipeline.settings import Settings
 from PIL import Image
@@ -35,7 +47,14 @@ PNG = b"\x89PNG\r\n\x1a\n"
 PNG_DATA = "data:image/png;base64,"
 EARLY, LATE = "2022-12-31", "2024-12-31"
 FUNNEL = "Recruitment funnel"
-FUNNEL_HEADER = ["step", "count", "conversion", "median days from previous"]
+FUNNEL_HEADER = [
+    "step",
+    "reached",
+    "of them, from the previous step",
+    "of them, without the previous step",
+    "conversion from the previous step",
+    "median days from previous",
+]
 RETENTION_HEADER = ["group", "doctors", "left", "median years (95 % CI)", "1 y", "2 y", "5 y"]
 RETENTION_VIEWS = ("stay in the municipality", "stay in the region", "by centrality class")
 CYCLES = "Yearly cycles"
@@ -143,7 +162,7 @@ class Report:
         return found
 
     def funnel_counts(self) -> dict[str, int]:
-        return {row["step"]: int(row["count"]) for row in self.section(FUNNEL).table()}
+        return {row["step"]: int(row["reached"]) for row in self.section(FUNNEL).table()}
 
 
 # --- the seeded store and the reports written from it ---------------------------------------
@@ -278,6 +297,31 @@ def test_the_report_holds_the_funnel_and_retention_tables(written: dict[str, Wri
         for row in rows:
             assert 0 <= int(row["left"]) <= int(row["doctors"]), row
     assert report.section(CYCLES).table()
+
+
+def test_the_funnel_says_who_skipped_a_step_and_converts_from_the_step_before(
+    written: dict[str, Written],
+) -> None:
+    report = written[LATE].report
+    assert "whether or not an earlier step is recorded" in report.html
+    rows = report.section(FUNNEL).table()
+    for before, row in itertools.pairwise(rows):
+        came = int(row["of them, from the previous step"])
+        skipped = int(row["of them, without the previous step"])
+        assert came + skipped == int(row["reached"]), row
+        assert came <= int(before["reached"]), row
+        if int(before["reached"]):
+            shown = row["conversion from the previous step"]
+            assert shown == f"{came / int(before['reached']):.0%}", row
+    # The demo has applications without a recorded first contact: they are said, not hidden.
+    applied = next(r for r in rows if r["step"] == "applied")
+    assert int(applied["of them, without the previous step"]) > 0
+
+
+def test_no_report_shows_a_missing_figure_as_a_stray_dash(written: dict[str, Written]) -> None:
+    for run_ in written.values():
+        assert "––" not in run_.report.html
+        assert "(–" not in run_.report.html
 
 
 def test_every_plot_is_an_embedded_png_that_decodes(written: dict[str, Written]) -> None:
@@ -501,3 +545,55 @@ def test_seed_and_report_on_postgresql_in_its_own_schema(
         rows = report.section(f"Retention: {view}").table()
         assert sum(int(r["doctors"]) for r in rows) == report.funnel_counts()["started_lis3"]
     assert len([i for s in report.sections for i in s.images]) == 1 + len(RETENTION_VIEWS)
+
+
+def test_a_missing_confidence_limit_is_said_in_words(tmp_path: Path) -> None:
+    """A median whose interval has no upper limit (the band had not fallen to one half) read
+    `2.08 (0.64––)`; so did a median not reached. Rendered through the report itself."""
+    as_of = datetime(2025, 6, 30, 21, 59, tzinfo=UTC)
+
+    def group(name: str, median: float | None, ci: tuple[float | None, float | None]) -> Any:
+        return RetentionGroup(
+            group=name,
+            doctors=12,
+            left=5,
+            median_years=median,
+            median_ci=ci,
+            share_in_post={"1y": 0.9, "2y": None, "5y": None},
+            curve=[CurvePoint(years=0.0, survival=1.0, lower=1.0, upper=1.0, at_risk=12)],
+        )
+
+    groups = [
+        group("open above", 2.08, (0.64, None)),
+        group("closed", 2.08, (0.64, 3.5)),
+        group("not reached", None, (None, None)),
+        group("open below", 4.0, (None, 6.25)),
+    ]
+    retention = Retention(
+        as_of=as_of,
+        known_at=as_of,
+        scope="municipality",
+        group_by="all",
+        groups=groups,
+        national=[],
+        cox=CoxModel(available=False, message="not enough events", terms=[]),
+    )
+    funnel = Funnel(as_of=as_of, known_at=as_of, group_by="all", groups=[])
+    funnel.groups.append(FunnelGroup(group="all", steps=[]))
+    cycles = Cycles(as_of=as_of, known_at=as_of, rounds=[])
+    path = tmp_path / "report.html"
+    path.write_text(render(as_of, as_of, funnel, {"by hand": retention}, cycles), "utf-8")
+
+    report = Report.read(path)
+    rows = {
+        r["group"]: r["median years (95 % CI)"]
+        for r in report.section("Retention: by hand").table()
+    }
+    assert rows == {
+        "open above": "2.08 (0.64–not reached)",
+        "closed": "2.08 (0.64–3.50)",
+        "not reached": "not reached",
+        "open below": "4.00 (not reached–6.25)",
+    }
+    assert "––" not in report.html
+    assert "“not reached”" in report.html.replace("&ldquo;", "“").replace("&rdquo;", "”")

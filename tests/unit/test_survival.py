@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from helgeland_contracts.evaluation_v1 import CurvePoint, FunnelStep, RetentionGroup
@@ -19,6 +19,7 @@ from helgeland_pipeline.evaluation.cohort import (
     FUNNEL_STEPS,
     Doctor,
     Fact,
+    RoundInfo,
     build_doctors,
     pseudonym,
 )
@@ -27,6 +28,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
 T0 = datetime(2023, 2, 20, 9, 0, tzinfo=UTC)
+ROUND_2023 = RoundInfo("LIS1 2023", date(2023, 2, 15), date(2023, 8, 15))
 RANA, VEFSN, BINDAL = "1833", "1824", "1811"
 
 
@@ -296,43 +298,50 @@ FUNNEL_DOCTORS = [
     # applied without a recorded contact, prefers GP, shared
     doctor("d4", "general_practice", applied=5, prefers_general_practice=5, shared_with_forum=45),
 ]
-# step                  count  conversion (of those at the previous step)   median days
-# contacted               3    –                                              –
-# applied                 3    d1, d2 of d1, d2, d3          = 2/3          (10, 30) -> 20
-# prefers_gp              2    d1, d4 of d1, d2, d4          = 2/3          (0, 0)   -> 0
-# shared_with_forum       2    d1, d4 of d1, d4              = 1            (30, 40) -> 35
-# invited                 1    d1 of d1, d4                  = 1/2          10
-# offered_lis3            1    1/1                                          10
-# accepted_lis3           1    1/1                                          1.5
-# started_lis3            0    0/1                                          –
-# specialist              0    – (nobody at the previous step)              –
+# step                  count  from previous / without    conversion (of the previous step)  days
+# contacted               3    –                          –                                   –
+# applied                 3    d1, d2 / d4                2 of d1, d2, d3  = 2/3             20
+# prefers_gp              2    d1, d4 / –                 2 of d1, d2, d4  = 2/3              0
+# shared_with_forum       2    d1, d4 / –                 2 of d1, d4      = 1               35
+# invited                 1    d1 / –                     1 of d1, d4      = 1/2             10
+# offered_lis3            1    d1 / –                     1/1                                10
+# accepted_lis3           1    d1 / –                     1/1                               1.5
+# started_lis3            0    – / –                      0/1                                 –
+# specialist              0    – / –                      – (nobody at the previous step)     –
 HAND_FUNNEL = [
-    ("contacted", 3, None, None),
-    ("applied", 3, 0.6667, 20.0),
-    ("prefers_general_practice", 2, 0.6667, 0.0),
-    ("shared_with_forum", 2, 1.0, 35.0),
-    ("invited", 1, 0.5, 10.0),
-    ("offered_lis3", 1, 1.0, 10.0),
-    ("accepted_lis3", 1, 1.0, 1.5),
-    ("started_lis3", 0, 0.0, None),
-    ("specialist", 0, None, None),
+    ("contacted", 3, None, None, None, None),
+    ("applied", 3, 2, 1, 0.6667, 20.0),
+    ("prefers_general_practice", 2, 2, 0, 0.6667, 0.0),
+    ("shared_with_forum", 2, 2, 0, 1.0, 35.0),
+    ("invited", 1, 1, 0, 0.5, 10.0),
+    ("offered_lis3", 1, 1, 0, 1.0, 10.0),
+    ("accepted_lis3", 1, 1, 0, 1.0, 1.5),
+    ("started_lis3", 0, 0, 0, 0.0, None),
+    ("specialist", 0, 0, 0, None, None),
 ]
 
 
 def test_the_funnel_counts_converts_and_measures_days_as_worked_out_by_hand(
     reference: ReferenceData,
 ) -> None:
-    (group,) = figures.funnel(FUNNEL_DOCTORS, "all", reference, {"r1": "LIS1 2023"})
+    (group,) = figures.funnel(FUNNEL_DOCTORS, "all", reference, {"r1": ROUND_2023})
     assert group.group == "all"
     assert group.steps == [
-        FunnelStep(step=s, count=c, conversion=v, median_days_from_previous=m)
-        for s, c, v, m in HAND_FUNNEL
+        FunnelStep(
+            step=s,
+            count=c,
+            from_previous=f,
+            without_previous=w,
+            conversion=v,
+            median_days_from_previous=m,
+        )
+        for s, c, f, w, v, m in HAND_FUNNEL
     ]
     assert [s.step for s in group.steps] == list(FUNNEL_STEPS)
 
 
 def test_the_funnel_groups_by_round_and_by_preference(reference: ReferenceData) -> None:
-    by_round = figures.funnel(FUNNEL_DOCTORS, "round", reference, {"r1": "LIS1 2023"})
+    by_round = figures.funnel(FUNNEL_DOCTORS, "round", reference, {"r1": ROUND_2023})
     assert [g.group for g in by_round] == ["LIS1 2023"]
     by_preference = figures.funnel(FUNNEL_DOCTORS, "preference", reference, {})
     assert [g.group for g in by_preference] == ["general_practice", "hospital", "unknown"]
@@ -436,11 +445,21 @@ def test_cycles_count_applicants_recruited_and_those_still_in_post() -> None:
         Doctor("d", steps={"applied": T0 + years(1)}, round_id="r2"),
         Doctor("e", steps={"contacted": T0}),  # no round: not in any cycle
     ]
-    rows = figures.cycles(doctors, {"r1": "LIS1 2021", "r2": "LIS1 2024"})
-    assert [(r.round, r.year, r.applicants, r.recruited, r.still_in_post) for r in rows] == [
-        ("LIS1 2021", (T0 - years(2)).year, 3, 2, 1),
-        ("LIS1 2024", (T0 + years(1)).year, 1, 0, 0),
+    rounds = {
+        "r1": RoundInfo("LIS1 2021", date(2021, 2, 15), date(2021, 8, 15)),
+        # Applied for in the autumn before, started next year: that year's cycle.
+        "r2": RoundInfo("LIS1 høst 2024", date(2023, 11, 1), date(2024, 8, 15)),
+        "r3": RoundInfo("LIS1 2024 (2)", date(2024, 3, 1), None),  # no start: the deadline's
+    }
+    doctors.append(Doctor("f", steps={"applied": T0}, round_id="r3"))
+    rows = figures.cycles(doctors, rounds)
+    found = [(r.round, r.year, r.applicants, r.recruited, r.still_in_post) for r in rows]
+    assert found == [
+        ("LIS1 2021", 2021, 3, 2, 1),
+        ("LIS1 høst 2024", 2024, 1, 0, 0),
+        ("LIS1 2024 (2)", 2024, 1, 0, 0),
     ]
+    assert [r.lis1_starts_on for r in rows] == [date(2021, 8, 15), date(2024, 8, 15), None]
 
 
 # --- the Cox model ---------------------------------------------------------------------------

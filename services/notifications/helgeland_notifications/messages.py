@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from helgeland_contracts.events_v1 import Envelope
 from sqlalchemy import Connection, select, update
@@ -22,6 +23,7 @@ from helgeland_notifications import store
 from helgeland_notifications.templates import KIND_NB, render
 
 RECERTIFICATION_NOTICE = timedelta(days=90)
+OSLO = ZoneInfo("Europe/Oslo")
 Handler = Callable[[Connection, Envelope, dict[str, Any]], None]
 SHARING = "forum_sharing"
 
@@ -45,6 +47,10 @@ def _nobody(candidate_id: str) -> tuple[str, str] | None:
 
 @dataclass(frozen=True)
 class Recipients:
+    """Who the service writes to: the forum and each municipality's chief physician
+    (kommuneoverlege). A candidate invited or offered a post by a municipality is given that
+    chief physician as the contact, so they can answer directly."""
+
     forum: str
     municipalities: dict[str, str]
     names: dict[str, str]
@@ -54,6 +60,15 @@ class Recipients:
         source = path or Path(__file__).with_name("recipients.json")
         raw = json.loads(source.read_text("utf-8"))
         return cls(raw["forum"], dict(raw["municipalities"]), dict(raw["names"]))
+
+    def name(self, municipality: str) -> str:
+        return self.names.get(municipality, municipality)
+
+    def contact(self, municipality: str) -> dict[str, str]:
+        """The municipality's chief physician, as a candidate's mail names them; the forum's
+        address stands in for a municipality without one of its own."""
+        email = self.municipalities.get(municipality, self.forum)
+        return {"municipality": self.name(municipality), "email": email}
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,7 @@ class Effect:
 @dataclass
 class Deriver:
     recipients: Recipients
+    public_url: str = "http://127.0.0.1:8000"  # the pipeline, linked from e-mails
     contacts: ContactLookup = _nobody
     effects: list[Effect] = field(default_factory=list)
 
@@ -183,7 +199,12 @@ class Deriver:
         name = conn.execute(
             select(store.rounds.c.name).where(store.rounds.c.round_id == str(e.aggregate_id))
         ).scalar_one()
-        fields = {"round": name, "count": len(d["candidate_ids"])}
+        fields = {
+            "round": name,
+            "count": len(d["candidate_ids"]),
+            "link": f"{self.public_url}/forum/candidates",
+            "service_url": self.public_url,
+        }
         for address in self.recipients.municipalities.values():
             self._email(address, "municipality", None, "forum_list_sent", **fields)
         self._email(self.recipients.forum, "forum", None, "forum_list_sent", **fields)
@@ -204,18 +225,20 @@ class Deriver:
         candidate = self._candidate(conn, str(e.aggregate_id))
         if candidate is None:
             return
-        municipality = self.recipients.names.get(d["municipality"], d["municipality"])
+        municipality = self.recipients.name(d["municipality"])
         if candidate.email:
-            times = ", ".join(t[:16].replace("T", " ") for t in d["proposed_times"])
+            contact = self.recipients.contact(d["municipality"])
             self._email(
                 candidate.email,
                 "candidate",
                 candidate.candidate_id,
                 "invitation",
+                reply_to=contact["email"],
                 name=candidate.name,
                 municipality=municipality,
                 kind=KIND_NB.get(d["kind"], d["kind"]),
-                times=times,
+                times=", ".join(_local_time(t) for t in d["proposed_times"]),
+                contact=contact,
             )
         payload = {"candidate_id": candidate.candidate_id, **d}
         self._webhooks(
@@ -239,15 +262,18 @@ class Deriver:
         if candidate is None:
             return
         if candidate.email:
+            contact = self.recipients.contact(d["municipality"])
             self._email(
                 candidate.email,
                 "candidate",
                 candidate.candidate_id,
                 "lis3_offer",
+                reply_to=contact["email"],
                 name=candidate.name,
                 start=d["start_date"],
                 expires=d["expires_on"],
-                municipality=self.recipients.names.get(d["municipality"], d["municipality"]),
+                municipality=self.recipients.name(d["municipality"]),
+                contact=contact,
             )
         payload = {"candidate_id": candidate.candidate_id, **d}
         self._webhooks(
@@ -274,8 +300,10 @@ class Deriver:
             "forum",
             None,
             "offer_accepted",
-            municipality=self.recipients.names.get(winner, winner),
+            municipality=self.recipients.name(winner),
             closed=", ".join(closed) or "ingen",
+            link=f"{self.public_url}/forum/board",
+            service_url=self.public_url,
         )
         full = {
             "candidate_id": cid,
@@ -362,7 +390,8 @@ class Deriver:
             not_before=when,
             meta=meta,
             due=due.isoformat(),
-            municipality=self.recipients.names.get(municipality, municipality),
+            municipality=self.recipients.name(municipality),
+            service_url=self.public_url,
         )
         self._webhooks(
             conn,
@@ -443,9 +472,12 @@ class Deriver:
         template: str,
         not_before: datetime | None = None,
         meta: dict[str, str] | None = None,
+        reply_to: str | None = None,
         **fields: object,
     ) -> None:
         message = render(template, "nb", **fields)
+        # Kept with the delivery: `_meta` is the service's own note, `reply_to` a header.
+        payload = {k: v for k, v in (("_meta", meta), ("reply_to", reply_to)) if v}
         self.effects.append(
             Effect(
                 "email",
@@ -455,7 +487,7 @@ class Deriver:
                 message.subject,
                 message.text,
                 message.html,
-                payload={"_meta": meta} if meta else None,
+                payload=payload or None,
                 not_before=not_before,
             )
         )
@@ -496,6 +528,12 @@ class Deriver:
                     not_before=not_before,
                 )
             )
+
+
+def _local_time(moment: str) -> str:
+    """A proposed time as a candidate in Norway reads it: `20.01.2027 kl. 10:00`."""
+    local = datetime.fromisoformat(moment).astimezone(OSLO)
+    return local.strftime("%d.%m.%Y kl. %H:%M")
 
 
 def _upsert(conn: Connection, table: Any, key: str, key_value: str, **values: Any) -> None:

@@ -6,7 +6,9 @@ import json
 import ssl
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosmtplib
 import httpx
@@ -17,6 +19,8 @@ from sqlalchemy.engine import Engine
 from helgeland_notifications import store
 from helgeland_notifications.settings import NotifySettings
 from helgeland_notifications.signing import headers
+
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 class DeliveryFailed(Exception):
@@ -44,19 +48,34 @@ class Senders:
 
     async def send(self, row: Any, now: datetime) -> None:
         if row.channel == "email":
-            await self._email(row)
+            await self._email(row, now)
         else:
             await self._webhook(row, now)
 
-    async def _email(self, row: Any) -> None:
+    def message_id(self, key: str) -> str:
+        """The e-mail's Message-ID: its idempotency key at the configured domain, so every
+        attempt at one delivery carries the same id (a receiver can drop a repeat), and no two
+        deliveries share one. (`email.utils.make_msgid` would draw a new id per attempt.)"""
+        return f"<{key}@{self.settings.mail_domain()}>"
+
+    def compose(self, row: Any, now: datetime) -> EmailMessage:
+        """The message for one attempt: dated when it is handed to the relay."""
         message = EmailMessage()
         message["From"] = self.settings.mail_from
         message["To"] = row.recipient
         message["Subject"] = row.subject
-        message["Message-ID"] = f"<{row.key}@helgelandslegen.notifications>"
+        message["Date"] = format_datetime(now.astimezone(OSLO))
+        message["Message-ID"] = self.message_id(row.key)
+        reply_to = (row.payload or {}).get("reply_to")
+        if reply_to:
+            message["Reply-To"] = reply_to
         message["X-Idempotency-Key"] = row.key
         message.set_content(row.body_text)
         message.add_alternative(row.body_html, subtype="html")
+        return message
+
+    async def _email(self, row: Any, now: datetime) -> None:
+        message = self.compose(row, now)
         password = self.settings.smtp_password
         try:
             await aiosmtplib.send(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from helgeland_contracts.sealing import demo_key, parse_key
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 
 
 class NotifySettings(BaseSettings):
@@ -32,6 +38,14 @@ class NotifySettings(BaseSettings):
         default=None, description="CA certificates to trust for STARTTLS (default: the system's)"
     )
     mail_from: str = "Helgelandslegen <varsel@helgelandslegen.example>"
+    message_id_domain: str | None = Field(
+        default=None,
+        description="the domain in each e-mail's Message-ID (default: mail_from's domain)",
+    )
+    notify_public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the pipeline's public base URL, linked from e-mails (demo: its own URL)",
+    )
     recipients_file: Path | None = Field(
         default=None, description="JSON: forum and municipality e-mail addresses"
     )
@@ -55,6 +69,38 @@ class NotifySettings(BaseSettings):
     # wait draws the shortest jitter: more than the day Standard Webhooks asks for.
     retry_schedule_seconds: list[float] = [5, 300, 1800, 7200, 18000, 36000, 36000, 36000]
     retry_jitter: float = 0.2
+
+    @field_validator("notify_public_url")
+    @classmethod
+    def _url_is_absolute(cls, value: str) -> str:
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc or parsed.query:
+            msg = f"must be an absolute http(s) URL without a query, not {value!r}"
+            raise ValueError(msg)
+        return value.strip().rstrip("/")
+
+    @field_validator("message_id_domain")
+    @classmethod
+    def _domain_is_a_name(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.fullmatch(value):
+            msg = f"must be a domain name such as helgelandslegen.no, not {value!r}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_message_id_domain(self) -> NotifySettings:
+        self.mail_domain()  # a From without a usable domain fails at start, not at sending
+        return self
+
+    def mail_domain(self) -> str:
+        """The domain of every Message-ID: configured, or the sender address's."""
+        if self.message_id_domain is not None:
+            return self.message_id_domain
+        local, at, domain = parseaddr(self.mail_from)[1].rpartition("@")
+        if not (local and at and _DOMAIN.fullmatch(domain)):
+            msg = f"mail_from {self.mail_from!r} has no domain: set message_id_domain"
+            raise ValueError(msg)
+        return domain
 
     @field_validator("webhook_sealing_key")
     @classmethod

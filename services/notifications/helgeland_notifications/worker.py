@@ -60,7 +60,11 @@ class Worker:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self.reader = LogReader(settings.database_url, settings.database_schema)
         self.engine = make_engine(settings.database_url, settings.database_schema)
-        self.deriver = Deriver(Recipients.load(settings.recipients_file), self._contact)
+        self.deriver = Deriver(
+            Recipients.load(settings.recipients_file),
+            settings.notify_public_url,
+            contacts=self._contact,
+        )
         self.senders = Senders(settings, self.engine)
         self.leading = False
         self._migrate()

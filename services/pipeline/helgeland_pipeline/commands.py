@@ -65,6 +65,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     url = f"http://{host}:{port}"
     print(f"Helgelandslegen pipeline serving at {url}  (API docs: {url}/docs)")
     ports = _demo_ports(settings) if settings.demo else None
+    # The demo's e-mails link to this service unless another public URL is configured.
+    os.environ.setdefault("HELGELAND_NOTIFY_PUBLIC_URL", url)
     if ports is not None:
         settings = with_demo_notifications(settings, ports[1])
     notifications = _NotificationsChild(settings, demo_end, *ports).start() if ports else None

@@ -181,7 +181,7 @@ def _ready_round(app: PipelineApplication, now: datetime) -> None:
         2,
         ago(150).date(),
         ago(170),
-        (now + timedelta(days=40)).date(),
+        ago(95).date(),  # an autumn round: started this autumn, its list not yet sent
     ).id
     people = []
     for i, a in enumerate(READY):
@@ -206,6 +206,7 @@ def _autumn_round(app: PipelineApplication, now: datetime) -> None:
         5,
         (now + timedelta(days=90)).date(),
         now - timedelta(days=5),
+        (now + timedelta(days=255)).date(),  # next autumn: the cycle of next year
     ).id
     for i, (name, pref, local) in enumerate(AUTUMN):
         cid = app.register_candidate(

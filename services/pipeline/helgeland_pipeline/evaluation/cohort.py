@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from helgeland_contracts.evaluation_v1 import FunnelStepName
 
-from helgeland_pipeline.domain.common import programme_day
 from helgeland_pipeline.reference import ReferenceData
 
 DAYS_PER_YEAR = 365.25
@@ -35,6 +34,22 @@ _STEP_OF_FACT = {
     "lis3_started": "started_lis3",
     "specialist": "specialist",
 }
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """A LIS1 round as the evaluation sees it: its name and the dates that place it."""
+
+    name: str
+    application_deadline: date
+    lis1_starts_on: date | None
+
+    @property
+    def cycle_year(self) -> int:
+        """The yearly cycle the round belongs to: the year its LIS1 positions start (an
+        autumn 2027 round is 2027's, though people apply for it in 2026); for a round opened
+        without a start date, the year of its application deadline."""
+        return (self.lis1_starts_on or self.application_deadline).year
 
 
 @dataclass(frozen=True)
@@ -109,16 +124,16 @@ def population_group(population: int) -> str:
 
 
 def group_of(
-    doctor: Doctor, group_by: str, reference: ReferenceData, rounds: dict[str, str]
+    doctor: Doctor, group_by: str, reference: ReferenceData, rounds: dict[str, RoundInfo]
 ) -> str:
     municipality = reference.municipalities.get(doctor.municipality or "")
     if group_by == "all":
         return "all"
+    round_ = rounds.get(doctor.round_id or "")
     if group_by == "round":
-        return rounds.get(doctor.round_id or "", "no round")
-    if group_by == "year":
-        applied = doctor.steps.get("applied")
-        return str(programme_day(applied).year) if applied else "not applied"
+        return round_.name if round_ else "no round"
+    if group_by == "year":  # the round's yearly cycle, as in `cycles`
+        return str(round_.cycle_year) if round_ else "not applied"
     if group_by == "municipality":
         return municipality.name if municipality else "no LIS3 municipality"
     if group_by == "centrality_class":

@@ -6,7 +6,7 @@ import math
 import statistics
 import warnings
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from helgeland_contracts.evaluation_v1 import (
@@ -20,7 +20,7 @@ from helgeland_contracts.evaluation_v1 import (
     RetentionGroup,
 )
 
-from helgeland_pipeline.evaluation.cohort import FUNNEL_STEPS, Doctor, group_of
+from helgeland_pipeline.evaluation.cohort import FUNNEL_STEPS, Doctor, RoundInfo, group_of
 from helgeland_pipeline.reference import ReferenceData
 
 MIN_COX_EVENTS = 10
@@ -28,7 +28,7 @@ SHARE_YEARS = (1, 2, 5)
 
 
 def _grouped(
-    doctors: list[Doctor], group_by: str, reference: ReferenceData, rounds: dict[str, str]
+    doctors: list[Doctor], group_by: str, reference: ReferenceData, rounds: dict[str, RoundInfo]
 ) -> dict[str, list[Doctor]]:
     groups: dict[str, list[Doctor]] = defaultdict(list)
     for d in doctors:
@@ -37,29 +37,41 @@ def _grouped(
 
 
 def funnel(
-    doctors: list[Doctor], group_by: str, reference: ReferenceData, rounds: dict[str, str]
+    doctors: list[Doctor], group_by: str, reference: ReferenceData, rounds: dict[str, RoundInfo]
 ) -> list[FunnelGroup]:
-    """How many reached each step, the share of the previous step, and the days in between."""
+    """Per step: how many reached it (each step counted of its own: earlier steps may be
+    missing), how many of them came from the previous step, the share of the previous step's
+    people who went on, and the days in between (`evaluation_v1.FUNNEL_COUNTING`)."""
     result = []
     grouped = _grouped(doctors, group_by, reference, rounds) or {"all": []}
     for name, members in grouped.items():
         steps: list[FunnelStep] = []
-        previous = ""
+        previous: str | None = None
         for step in FUNNEL_STEPS:
             reached = [d for d in members if step in d.steps]
-            gaps = [
-                (d.steps[step] - d.steps[previous]).total_seconds() / 86400
-                for d in reached
-                if previous in d.steps
-            ]
-            # Conversion: of those who reached the previous step, the share who reached this one.
-            before = sum(previous in d.steps for d in members) if previous else 0
-            went_on = sum(previous in d.steps for d in reached)
+            if previous is None:
+                steps.append(
+                    FunnelStep(
+                        step=step,
+                        count=len(reached),
+                        from_previous=None,
+                        without_previous=None,
+                        conversion=None,
+                        median_days_from_previous=None,
+                    )
+                )
+                previous = step
+                continue
+            came = [d for d in reached if previous in d.steps]
+            gaps = [(d.steps[step] - d.steps[previous]).total_seconds() / 86400 for d in came]
+            before = sum(previous in d.steps for d in members)
             steps.append(
                 FunnelStep(
                     step=step,
                     count=len(reached),
-                    conversion=round(went_on / before, 4) if before else None,
+                    from_previous=len(came),
+                    without_previous=len(reached) - len(came),
+                    conversion=round(len(came) / before, 4) if before else None,
                     median_days_from_previous=round(statistics.median(gaps), 1) if gaps else None,
                 )
             )
@@ -133,7 +145,7 @@ def retention(
     group_by: str,
     as_of: datetime,
     reference: ReferenceData,
-    rounds: dict[str, str],
+    rounds: dict[str, RoundInfo],
 ) -> list[RetentionGroup]:
     groups = _grouped(
         [d for d in doctors if "started_lis3" in d.steps], group_by, reference, rounds
@@ -224,19 +236,21 @@ def cox_model(
     )
 
 
-def cycles(doctors: list[Doctor], rounds: dict[str, str]) -> list[CycleRow]:
-    """Per round: applicants, recruited (accepted a coupled LIS3), still in post."""
+def cycles(doctors: list[Doctor], rounds: dict[str, RoundInfo]) -> list[CycleRow]:
+    """Per round: applicants, recruited (accepted a coupled LIS3), still in post; each round in
+    the yearly cycle of its own year (`RoundInfo.cycle_year`), not the year people applied."""
     by_round: dict[str, list[Doctor]] = defaultdict(list)
     for d in doctors:
-        if d.round_id is not None:
+        if d.round_id is not None and d.round_id in rounds:
             by_round[d.round_id].append(d)
     rows = []
     for round_id, members in by_round.items():
-        applied = [d.steps["applied"] for d in members if "applied" in d.steps]
+        info = rounds[round_id]
         rows.append(
             CycleRow(
-                round=rounds.get(round_id, round_id),
-                year=min(applied).year if applied else 0,
+                round=info.name,
+                year=info.cycle_year,
+                lis1_starts_on=info.lis1_starts_on,
                 applicants=len(members),
                 recruited=sum("accepted_lis3" in d.steps for d in members),
                 still_in_post=sum(
@@ -244,4 +258,4 @@ def cycles(doctors: list[Doctor], rounds: dict[str, str]) -> list[CycleRow]:
                 ),
             )
         )
-    return sorted(rows, key=lambda r: (r.year, r.round))
+    return sorted(rows, key=lambda r: (r.year, r.lis1_starts_on or date.max, r.round))

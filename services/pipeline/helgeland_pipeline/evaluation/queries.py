@@ -15,6 +15,7 @@ from helgeland_pipeline.evaluation import figures
 from helgeland_pipeline.evaluation.cohort import (
     Doctor,
     Fact,
+    RoundInfo,
     build_doctors,
     population_group,
     pseudonym,
@@ -47,12 +48,15 @@ class EvaluationQueries:
 
     async def _state(
         self, as_of: datetime, known_at: datetime
-    ) -> tuple[list[Doctor], dict[str, str]]:
+    ) -> tuple[list[Doctor], dict[str, RoundInfo]]:
         """Every fact that had happened by `as_of` and been recorded by `known_at`."""
         query = select(facts).where(facts.c.occurred_at <= as_of, facts.c.recorded_at <= known_at)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-            names = dict((await conn.execute(select(rounds.c.round_id, rounds.c.name))).all())
+            names = {
+                r.round_id: RoundInfo(r.name, r.application_deadline, r.lis1_starts_on)
+                for r in (await conn.execute(select(rounds))).all()
+            }
         loaded = [
             Fact(r.candidate_id, r.fact, r.municipality, r.occurred_at, dict(r.attrs)) for r in rows
         ]
@@ -98,7 +102,7 @@ class EvaluationQueries:
             rows.append(
                 CohortRow(
                     pseudonym=pseudonym(key, d.candidate_id),
-                    round=names.get(d.round_id or ""),
+                    round=names[d.round_id].name if d.round_id in names else None,
                     municipality=municipality.name if municipality else None,
                     centrality_class=municipality.centrality_class if municipality else None,
                     population_group=population_group(municipality.population)

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Callable
 from datetime import datetime
 
 from helgeland_contracts.evaluation_v1 import Cycles, Funnel, Retention
 
 from helgeland_pipeline.domain.common import programme_day
 from helgeland_pipeline.evaluation import plots
+
+FUNNEL_HEADER = [
+    "step",
+    "reached",
+    "of them, from the previous step",
+    "of them, without the previous step",
+    "conversion from the previous step",
+    "median days from previous",
+]
+FUNNEL_NOTE = (
+    "Each step counts the people who reached it, whether or not an earlier step is recorded "
+    "for them (a candidate may apply without a recorded first contact), so a step can count "
+    "more people than the one before it. The conversion is the share of the previous step's "
+    "people who went on to this one, so it is never above 100 %."
+)
 
 
 def render(
@@ -32,10 +46,18 @@ def render(
         f"<b>{known_at.isoformat()}</b>. Pseudonymised: no names or contact details.</p>",
         "<h2>Recruitment funnel</h2>",
         _img(plots.funnel_png(funnel.groups[0], "All rounds")),
+        f"<p>{FUNNEL_NOTE}</p>",
         _table(
-            ["step", "count", "conversion", "median days from previous"],
+            FUNNEL_HEADER,
             [
-                [s.step, s.count, _pct(s.conversion), s.median_days_from_previous]
+                [
+                    s.step,
+                    s.count,
+                    s.from_previous,
+                    s.without_previous,
+                    _pct(s.conversion),
+                    s.median_days_from_previous,
+                ]
                 for s in funnel.groups[0].steps
             ],
         ),
@@ -57,6 +79,7 @@ def render(
                     for g in result.groups
                 ],
             ),
+            f"<p><small>{MEDIAN_NOTE}</small></p>",
         ]
     first = next(iter(retention.values()))
     parts += [
@@ -80,9 +103,14 @@ def render(
         ),
         "<h2>Yearly cycles</h2>",
         _table(
-            ["round", "year", "applicants", "recruited", "still in post"],
-            [[c.round, c.year, c.applicants, c.recruited, c.still_in_post] for c in cycles.rounds],
+            ["round", "year", "LIS1 starts", "applicants", "recruited", "still in post"],
+            [
+                [c.round, c.year, c.lis1_starts_on, c.applicants, c.recruited, c.still_in_post]
+                for c in cycles.rounds
+            ],
         ),
+        "<p><small>A round belongs to the year its LIS1 positions start (a round without a "
+        "start date: its application deadline's year).</small></p>",
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -96,9 +124,25 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+NOT_REACHED = "not reached"
+MEDIAN_NOTE = (
+    f"Median years in post with its 95 % confidence interval. &ldquo;{NOT_REACHED}&rdquo;: "
+    "the survival curve, or that edge of its band, had not fallen to one half by the as-of "
+    "date, so the figure lies beyond the follow-up."
+)
+
+
 def _median(value: float | None, ci: tuple[float | None, float | None]) -> str:
-    show: Callable[[float | None], str] = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
-    return f"{show(value)} ({show(ci[0])}–{show(ci[1])})"
+    """The median stay with its 95 % interval, a missing number said in words: a dash for it
+    beside the interval's own dash read as a broken number (`2.08 (0.64––)`).
+
+    A median, or a limit of its interval, is missing when the survival curve (or that edge of
+    its band) has not fallen to one half within the follow-up: it lies beyond what is seen.
+    """
+    show = [NOT_REACHED if v is None else f"{v:.2f}" for v in (value, *ci)]
+    if value is None and ci[0] is None and ci[1] is None:
+        return NOT_REACHED
+    return f"{show[0]} ({show[1]}–{show[2]})"
 
 
 def _table(header: list[str], rows: list[list[object]]) -> str:

@@ -77,7 +77,14 @@ class EvaluationProjection:
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         kind = type(event)
         if kind is _ROUND_OPENED:
-            insert_row(conn, rounds, round_id=str(event.originator_id), name=event.name)
+            insert_row(
+                conn,
+                rounds,
+                round_id=str(event.originator_id),
+                name=event.name,
+                application_deadline=event.application_deadline,
+                lis1_starts_on=event.lis1_starts_on,
+            )
             return
         if kind in (_SHARED, _LIS1_STARTED):
             self._remember(conn, event)

@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Date,
     Index,
     MetaData,
     String,
@@ -14,7 +15,8 @@ from sqlalchemy import (
 
 from helgeland_pipeline.readside.types import UtcDateTime
 
-VERSION = 2
+# Version 3: rounds keep their application deadline and LIS1 start (the yearly cycle's year).
+VERSION = 3
 metadata = MetaData()
 
 facts = Table(
@@ -42,4 +44,6 @@ rounds = Table(
     metadata,
     Column("round_id", String(36), primary_key=True),
     Column("name", String(200), nullable=False),
+    Column("application_deadline", Date, nullable=False),
+    Column("lis1_starts_on", Date),
 )
