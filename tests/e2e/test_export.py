@@ -13,6 +13,7 @@ from uuid import UUID
 import httpx
 import pytest
 from eventsourcing.domain import DomainEvent
+from helgeland_contracts.personal import ERASED
 from helgeland_notifications.api import create_api
 from helgeland_notifications.auth import Verifier
 from helgeland_notifications.worker import Worker
@@ -27,7 +28,7 @@ from helgeland_pipeline.domain.career import (
     Lis1Part,
     career_id,
 )
-from helgeland_pipeline.domain.common import Role
+from helgeland_pipeline.domain.common import Actor, Role
 from helgeland_pipeline.domain.forum import (
     ForumCandidacy,
     InvitationAnswer,
@@ -74,7 +75,8 @@ ALL_TYPES = event_types(Candidate) | event_types(ForumCandidacy) | event_types(C
 def full_journey(app: PipelineApplication) -> tuple[ForumList, UUID]:
     """Kari goes all the way: contact to LIS1, shared, invited, three LIS3 offers (withdrawn,
     declined, accepted), every career milestone. Ola withdraws consent, then his application.
-    The forum list's `declined` candidate declined LIS1. Together: every event type."""
+    The forum list's `declined` candidate declined LIS1 and was then erased. Together: every
+    event type."""
     fl = forum_list(app, shared=2)
     kari, ola = fl.shared
     app.record_student_contact(RECRUITER, kari, ContactKind.PLACEMENT, RANA)
@@ -116,6 +118,8 @@ def full_journey(app: PipelineApplication) -> tuple[ForumList, UUID]:
     app.record_milestone(FORUM, kari, lambda c, s: c.return_to(RANA, s), in_municipality=RANA)
     app.withdraw_consent(RECRUITER, ola)
     app.withdraw_application(RECRUITER, ola, "valgte sykehus")
+    admin = Actor("personvernombud", "Helgelandssykehuset HF", Role.ADMIN)
+    app.erase_candidate(admin, fl.declined, "Avslo LIS1 og ba om sletting (sak 2027/7)")
     return fl, kari
 
 
@@ -145,6 +149,13 @@ async def test_the_export_holds_every_event_type_of_a_full_journey(api: Api) -> 
         assert UUID(document["candidate_id"]) == cid
         seen |= {e["type"] for e in own}
     assert seen == ALL_TYPES, ALL_TYPES ^ seen
+
+    # The erased candidate's export holds their events, their personal fields read as erased.
+    erased = (await export(api, fl.declined)).json()
+    contacts = [e for e in erased["events"] if e["type"].endswith("ContactDetailsRecorded")]
+    assert contacts
+    assert all(c["data"]["name"] == ERASED and c["data"]["email"] == ERASED for c in contacts)
+    assert any(e["type"] == "Candidate.Erased" for e in erased["events"])
 
     document = (await export(api, kari)).json()
     kinds = {e["type"] for e in document["events"]}

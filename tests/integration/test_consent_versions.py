@@ -27,12 +27,19 @@ def services(settings: Settings) -> Iterator[Services]:
     built.close()
 
 
-def as_version_1(stored: StoredEvent, new_id: uuid.UUID, drop: tuple[str, ...]) -> StoredEvent:
-    """The event as the release before versioned consent stored it."""
+def as_version_1(
+    stored: StoredEvent,
+    new_id: uuid.UUID,
+    drop: tuple[str, ...],
+    plain: dict[str, Any] | None = None,
+) -> StoredEvent:
+    """The event as the release before versioned consent stored it (`plain`: texts stored
+    in the clear, as before sealing; a sealed value does not open under another id)."""
     state: dict[str, Any] = json.loads(stored.state)
     state.pop("class_version", None)
     for name in drop:
         state.pop(name)
+    state.update(plain or {})
     return StoredEvent(new_id, stored.originator_version, stored.topic, json.dumps(state).encode())
 
 
@@ -50,7 +57,7 @@ def test_older_consent_events_mean_version_1_of_the_sharing_text(services: Servi
     app.recorder.insert_events(
         [
             as_version_1(registered, old, ()),
-            as_version_1(contact, old, ()),
+            as_version_1(contact, old, (), {"name": "Mal", "email": "mal@example.no"}),
             as_version_1(applied, old, ("consent_text_version",)),
         ]
     )

@@ -58,7 +58,13 @@ async def test_the_service_keeps_no_names_yet_mails_the_candidate_by_name(
     app.invite(municipal(RANA), kari, RANA, InvitationKind.TOUR, [app.clock() + timedelta(days=3)])
     await run_until_settled(worker)
 
-    reader = LogReader(settings.database_url, settings.database_schema)
+    # Sealed fields open only with the person's key: without a key lookup, nothing is read.
+    blind = LogReader(settings.database_url, settings.database_schema)
+    try:
+        assert blind.contact_details(str(kari)) is None
+    finally:
+        blind.close()
+    reader = LogReader(settings.database_url, settings.database_schema, keys=worker.keys.key_by_id)
     try:
         streamed, _ = reader.read(0, 10_000)
         assert "Candidate.ContactDetailsRecorded" not in {e.type for e in streamed}
