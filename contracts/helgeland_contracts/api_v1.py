@@ -118,6 +118,13 @@ class ApplicationSubmit(Backdatable):
     consent_to_share: bool = Field(
         description="Consent to be presented to the municipalities' forum"
     )
+    consent_text_version: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="The version of the sharing consent text the candidate was shown "
+        "(GET /consent-texts); default: the version in force that day",
+    )
 
 
 class InterviewRecord(Backdatable):
@@ -165,6 +172,13 @@ class RoundOut(BaseModel):
     list_final_at: AwareDatetime | None
 
 
+class ConsentHeld(BaseModel):
+    """A consent the candidate holds now: to which version of the purpose's text, since when."""
+
+    version: int
+    given_at: AwareDatetime
+
+
 class CandidateOut(BaseModel):
     """A candidate as the hospital's recruiters see them."""
 
@@ -177,7 +191,11 @@ class CandidateOut(BaseModel):
     stage: Stage
     preference: CareerPreference | None
     local_connection: list[LocalConnectionKind]
-    consent_to_share: bool
+    consent_to_share: bool = Field(description="Consents now to be presented to the forum")
+    consents: dict[str, ConsentHeld] = Field(
+        default_factory=dict,
+        description="Consents held now, by purpose: the text version and when it was given",
+    )
     contacts: int
     interviews: int
     interview_score: int | None

@@ -34,6 +34,9 @@ def _rename(old: str, new: str) -> Upcaster:
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("Lis1Round.Opened", 1): lambda state: state.setdefault("lis1_starts_on", None),
     ("WebhookSubscription.Subscribed", 1): _rename("secret", "sealed_secret"),
+    ("Candidate.ConsentWithdrawn", 1): lambda state: state.update(
+        purpose="forum_sharing", version=1
+    ),
 }
 
 

@@ -59,6 +59,21 @@ class Erased(Payload):
     basis: Literal["request", "retention"]
 
 
+class ConsentGiven(Payload):
+    """The candidate consented to a purpose, shown that version of its text."""
+
+    purpose: str
+    version: int
+
+
+class CandidateConsentWithdrawn(Payload):
+    """Version 2 names the purpose and text version; version 1 withdrew the consent to
+    sharing with the forum (text version 1)."""
+
+    purpose: str = "forum_sharing"
+    version: int = 1
+
+
 class Shared(Payload):
     candidate_id: UUID
     round_id: UUID
@@ -148,7 +163,8 @@ PAYLOADS: dict[str, type[Payload]] = {
     "Lis1Round.Opened": RoundOpened,
     "Lis1Round.ListSentToForum": ListSentToForum,
     "Candidate.ContactDetailsRecorded": ContactDetailsRecorded,
-    "Candidate.ConsentWithdrawn": ConsentWithdrawn,
+    "Candidate.ConsentGiven": ConsentGiven,
+    "Candidate.ConsentWithdrawn": CandidateConsentWithdrawn,
     "Candidate.Erased": Erased,
     "ForumCandidacy.Shared": Shared,
     "ForumCandidacy.InvitationSent": InvitationSent,
@@ -169,7 +185,11 @@ PAYLOADS: dict[str, type[Payload]] = {
 }
 
 # The current schema version of each event type (1 unless listed).
-VERSIONS: dict[str, int] = {"Lis1Round.Opened": 2, "WebhookSubscription.Subscribed": 2}
+VERSIONS: dict[str, int] = {
+    "Lis1Round.Opened": 2,
+    "WebhookSubscription.Subscribed": 2,
+    "Candidate.ConsentWithdrawn": 2,
+}
 
 
 class Envelope(BaseModel):

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from helgeland_contracts.codec import decode
-from helgeland_contracts.events_v1 import Envelope
+from helgeland_contracts.codec import decode, event_type
+from helgeland_contracts.events_v1 import ContactDetailsRecorded, Envelope
 from helgeland_contracts.personal import KeyLookup
 
 APPLICATION_NAME = "Pipeline"
+# Events that carry personal data are not streamed: a consumer asks for one person's details
+# when a message to that person needs them (`LogReader.contact_details`), and keeps none.
+NOT_STREAMED = frozenset({"Candidate.ContactDetailsRecorded"})
+_CONTACT_TOPIC_END = ":Candidate.ContactDetailsRecorded"
 
 
 def eventsourcing_env(url: str, schema: str | None = None) -> dict[str, str]:
@@ -63,13 +68,33 @@ class LogReader:
         envelopes = [
             envelope
             for n in page
-            if (
+            if event_type(n.topic) not in NOT_STREAMED
+            and (
                 envelope := decode(
                     n.topic, n.state, n.id, n.originator_id, n.originator_version, self.keys
                 )
             )
         ]
         return envelopes, (page[-1].id if page else after)
+
+    def contact_details(self, candidate_id: str) -> ContactDetailsRecorded | None:
+        """The candidate's contact details as the log holds them now, opened with the key
+        lookup (None: none recorded, or the person is erased and their key destroyed)."""
+        for stored in self.recorder.select_events(UUID(candidate_id), desc=True):
+            if stored.topic.endswith(_CONTACT_TOPIC_END):
+                found = decode(
+                    stored.topic,
+                    stored.state,
+                    0,
+                    stored.originator_id,
+                    stored.originator_version,
+                    self.keys,
+                )
+                if found is None or found.erased:
+                    return None
+                if isinstance(found.data, ContactDetailsRecorded):
+                    return found.data
+        return None
 
     def close(self) -> None:
         self.factory.close()

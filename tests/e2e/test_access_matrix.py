@@ -16,12 +16,18 @@ from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from helgeland_pipeline.api.personal_data import personal_data
 from helgeland_pipeline.application import PipelineApplication
 from helgeland_pipeline.domain.candidates import CareerPreference
 from helgeland_pipeline.domain.common import Role
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind
 from helgeland_pipeline.domain.rounds import RoundStatus
+from helgeland_pipeline.privacy.access_log import access_log
+from helgeland_pipeline.readside.hospital.tables import candidates
 from helgeland_pipeline.web.errors import PageRoute
+from sqlalchemy import select
 from starlette.routing import BaseRoute, Mount, Route
 
 from tests.e2e.api import PROBLEM, Api
@@ -90,6 +96,7 @@ class Scenario:
     offered: list[UUID]
     fresh_shared: list[UUID]
     hidden: list[str] = field(default_factory=list)  # names and e-mails never to be shared
+    people: list[str] = field(default_factory=list)  # every candidate's name and e-mail
 
     # --- fresh targets -------------------------------------------------------------------
 
@@ -199,6 +206,9 @@ class Row:
     status: int = 200
     variants: tuple[str, ...] = ("",)
     data: bool = True  # False for the API's own description, which names every field
+    # The person's own data in full (GDPR art. 15), made on their behalf: the role's filters
+    # (e.g. no LIS3 terms for the hospital) do not apply to what is handed to the person.
+    subject_access: bool = False
 
 
 def get(path: Callable[[Scenario], str]) -> Build:
@@ -501,6 +511,26 @@ TABLE = [
         frozenset({MUNICIPALITY_OWN}),
         lambda s, _: Call(f"/webhooks/subscriptions/{s.rana_subscription()}"),
     ),
+    # privacy: consent texts for everyone signed in; consents as above; the access log for
+    # administrators; a person's export for administrators and the recruiters of their round
+    Row("GET", "/consent-texts", EVERYONE, get(lambda s: "/consent-texts")),
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/consents",
+        CONSENT_KEEPERS,
+        post(
+            lambda s: f"/candidates/{s.candidate()}/consents",
+            {"purpose": "evaluation_contact", "version": 1, "given": True},
+        ),
+    ),
+    Row("GET", "/access-log", frozenset({ADMIN}), get(lambda s: f"/access-log?candidate={s.kari}")),
+    Row(
+        "GET",
+        "/candidates/{candidate_id}/export",
+        RECRUITERS,
+        get(lambda s: f"/candidates/{s.kari}/export"),
+        subject_access=True,
+    ),
     # evaluation: NSDM's evaluators
     Row("GET", "/evaluation/funnel", EVALUATORS, get(lambda s: "/evaluation/funnel")),
     Row("GET", "/evaluation/retention", EVALUATORS, get(lambda s: "/evaluation/retention")),
@@ -519,6 +549,31 @@ TABLE = [
         get(lambda s: "/evaluation/plots/funnel.png"),
     ),
 ]
+
+
+def personal_data_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """The routes that declare they answer with personal data (they take `PersonalData`)."""
+    found: set[tuple[str, str]] = set()
+
+    def declares(dependant: Dependant) -> bool:
+        return any(d.call is personal_data or declares(d) for d in dependant.dependencies)
+
+    def walk(routes: Sequence[BaseRoute]) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                if declares(route.dependant):
+                    found.update((m, route.path) for m in route.methods or ())
+            elif (inner := getattr(route, "original_router", None)) is not None:
+                walk(inner.routes)
+
+    walk(app.routes)
+    return found
+
+
+def access_entries(api: Api, person: str, route: str) -> list[Any]:
+    with api.services.core.engine.connect() as conn:
+        query = select(access_log).where(access_log.c.person == person, access_log.c.route == route)
+        return list(conn.execute(query.order_by(access_log.c.id)).all())
 
 
 def endpoints(app: FastAPI) -> set[tuple[str, str]]:
@@ -596,8 +651,13 @@ async def test_every_endpoint_for_every_role(api: Api) -> None:
     assert served - table == set(), "routes without a row in the access table"
     assert table - served == set(), "rows for routes the app does not serve"
 
+    personal = personal_data_routes(api.app)
+    assert personal <= table, personal - table
+    # The walk finds the declarations (were it blind, every check below would pass vacuously).
+    assert {("GET", "/candidates/{candidate_id}"), ("GET", "/forum/board")} <= personal
     s = prepare(api, fresh=SHARED_TARGETS)
     s.hidden = await hidden_people(api, s)
+    s.people = everyone(api)
     headers = {
         role: api.auth(r, person=f"matrix-{role}", organisation=o, municipality=m)
         for role, (r, m, o) in ROLES.items()
@@ -611,10 +671,15 @@ async def test_every_endpoint_for_every_role(api: Api) -> None:
                 # A target is used until a role succeeds with it: a refusal leaves it as it was.
                 call = call or row.build(s, variant)
                 before = api.log_position()
+                person = f"matrix-{role}"
+                logged = len(access_entries(api, person, row.route))
                 response = await api.client.request(
                     row.method, call.path, json=call.body, headers=headers[role]
                 )
                 where = f"{row.method} {call.path} as {role}"
+                problems += access_problems(
+                    api, row, call, person, logged, response, (row.method, row.route) in personal
+                )
                 if response.is_success:
                     call = None
                 expected = row.status if role in row.allowed else 403
@@ -632,8 +697,11 @@ async def test_every_endpoint_for_every_role(api: Api) -> None:
                 text = response.content.decode("utf-8", "replace")
                 is_json = "json" in response.headers.get("content-type", "")
                 body = response.json() if is_json else None
-                if row.data:
+                if row.data and not row.subject_access:
                     problems += [f"{where}: {leak}" for leak in leaks(role, s, body, text)]
+                shown = [w for w in s.people if w in text]
+                if row.data and (row.method, row.route) not in personal and shown:
+                    problems.append(f"{where}: personal data {shown[:2]} from an undeclared route")
     assert problems == [], "\n".join(problems)
 
     # The forum and Rana do see what the others may not.
@@ -650,6 +718,46 @@ async def test_every_endpoint_for_every_role(api: Api) -> None:
         await api.client.get(f"/candidates/{s.kari}/timeline", headers=headers[HOSPITAL])
     ).text
     assert INTERVIEW_NOTES in timeline
+
+
+def access_problems(
+    api: Api,
+    row: Row,
+    call: Call,
+    person: str,
+    logged: int,
+    response: httpx.Response,
+    declared: bool,
+) -> list[str]:
+    """A route declaring personal data logs each successful read (one entry, naming the
+    candidates read); a route that does not declare it shows nobody's name or e-mail."""
+    where = f"{row.method} {call.path} as {person}"
+    entries = access_entries(api, person, row.route)
+    if not declared:
+        if len(entries) != logged:
+            return [f"{where}: an access-log entry from a route that does not declare it"]
+        return []
+    if not response.is_success:
+        return [f"{where}: refused, yet logged"] if len(entries) != logged else []
+    if len(entries) != logged + 1:
+        return [f"{where}: {len(entries) - logged} access-log entries, not 1"]
+    entry = entries[-1]
+    found = []
+    if not entry.candidate_ids:
+        found.append(f"{where}: an access-log entry naming no candidate")
+    named = [part for part in call.path.split("/") if len(part) == 36]
+    if row.route.startswith("/candidates/{candidate_id}") and named[0] not in entry.candidate_ids:
+        found.append(f"{where}: the entry does not name the candidate read")
+    if entry.method != row.method:
+        found.append(f"{where}: the entry's method is {entry.method}")
+    return found
+
+
+def everyone(api: Api) -> list[str]:
+    """Every candidate's name and e-mail in the store."""
+    with api.services.core.engine.connect() as conn:
+        rows = conn.execute(select(candidates.c.name, candidates.c.email)).all()
+    return [value for row in rows for value in row if value]
 
 
 async def hidden_people(api: Api, s: Scenario) -> list[str]:

@@ -190,7 +190,36 @@ def test_the_demo_service_sends_the_forum_list_by_mail_and_signed_webhook(
         )
         assert resent.status_code == 409, resent.text  # the list went out in the first run
         time.sleep(1.0)  # the notifications service has read the log again by now
-    assert len(mails(cwd / "data" / "mail")) == len(expected)  # nothing sent twice
+        assert len(mails(cwd / "data" / "mail")) == len(expected)  # nothing sent twice
+        exported_deliveries(again)
+    assert len(mails(cwd / "data" / "mail")) == len(expected) + 1  # and the invitation
+
+
+def exported_deliveries(demo: Demo) -> None:
+    """A person's export (admin) asks the demo's notifications API for what was sent to them:
+    Rana invites a shared candidate, the invitation is mailed, and the export shows it."""
+    rana = demo.auth("municipality", "--municipality", "1833")
+    shared = httpx.get(f"{demo.url}/forum/candidates", headers=rana).json()
+    candidate = next(c for c in shared if c["status"] == "open")
+    invited = httpx.post(
+        f"{demo.url}/forum/candidates/{candidate['candidate_id']}/invitations",
+        json={"kind": "tour", "proposed_times": ["2030-01-20T10:00:00+01:00"]},
+        headers=rana,
+    )
+    assert invited.status_code == 201, invited.text
+    admin = demo.auth("admin")
+    url = f"{demo.url}/candidates/{candidate['candidate_id']}/export"
+
+    def mailed() -> bool:
+        items = httpx.get(url, headers=admin, timeout=30).json()["deliveries"]["items"]
+        return any(d["channel"] == "email" and d["status"] == "delivered" for d in items)
+
+    wait_for("the invitation in the export", mailed)
+    document = httpx.get(url, headers=admin, timeout=30).json()
+    assert document["deliveries"]["available"] is True
+    [mail] = [d for d in document["deliveries"]["items"] if d["channel"] == "email"]
+    assert mail["recipient"] == candidate["email"]
+    assert candidate["name"] in mail["body_text"]
 
 
 def children(pid: int) -> list[int]:

@@ -20,6 +20,7 @@ from helgeland_pipeline.application import PipelineApplication
 from helgeland_pipeline.bootstrap import VERSION_TABLE, build_services
 from helgeland_pipeline.database import Database
 from helgeland_pipeline.migrations import LOCATION as MIGRATIONS
+from helgeland_pipeline.readside.hospital.tables import VERSION as HOSPITAL_VERSION
 from helgeland_pipeline.readside.hospital.tables import candidates
 from helgeland_pipeline.settings import Settings
 from helgeland_platform import migrations
@@ -142,6 +143,6 @@ def test_a_database_of_the_previous_release_is_migrated_and_served(settings: Set
                 break
             services.catch_up()
         assert not {"hospital_candidates", "forum_people"} & tables(engine)
-        assert services.runner("hospital").key == "hospital@v4"
+        assert services.runner("hospital").key == f"hospital@v{HOSPITAL_VERSION}"
     finally:
         services.close()

@@ -7,6 +7,7 @@ No `from __future__ import annotations` here: FastAPI resolves the dependency an
 run time, and `caller` is local to `create_api`.
 """
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -46,6 +47,17 @@ class Delivery(BaseModel):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+
+
+class DeliveryContent(Delivery):
+    """A delivery with what it said, for the person it was about."""
+
+    position: int
+    audience: str
+    candidate_id: str | None
+    subject: str | None
+    body_text: str | None
+    payload: dict[str, Any] | None
 
 
 def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
@@ -98,8 +110,33 @@ def create_api(worker: Worker, verifier: Verifier) -> FastAPI:
             return problem(request, 404, "Not found", f"no dead letter {key} you may see")
         return {"key": key, "status": "pending"}
 
+    @app.get("/deliveries/about/{candidate_id}")
+    def deliveries_about(
+        candidate_id: uuid.UUID, who: Annotated[Caller, Depends(caller)]
+    ) -> list[DeliveryContent]:
+        """Every delivery about one candidate, with its content: for the person's export
+        (GDPR art. 15), asked by the pipeline with an admin token. Admins only."""
+        if who.role != "admin":
+            msg = "only an administrator reads a person's deliveries"
+            raise Forbidden(msg)
+        query = (
+            select(store.deliveries)
+            .where(store.deliveries.c.candidate_id == str(candidate_id))
+            .order_by(store.deliveries.c.position, store.deliveries.c.key)
+        )
+        with worker.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [DeliveryContent.model_validate(_without_meta(r._asdict())) for r in rows]
+
     harden(app, worker.settings)
     return app
+
+
+def _without_meta(row: dict[str, Any]) -> dict[str, Any]:
+    payload = row.get("payload")
+    if isinstance(payload, dict):
+        row["payload"] = {k: v for k, v in payload.items() if k != "_meta"} or None
+    return row
 
 
 def _visible(who: Caller) -> Select[Any]:

@@ -28,6 +28,24 @@ from helgeland_notifications.templates import KIND_NB, render
 RECERTIFICATION_NOTICE = timedelta(days=90)
 OSLO = ZoneInfo("Europe/Oslo")
 Handler = Callable[[Connection, Envelope, dict[str, Any]], None]
+SHARING = "forum_sharing"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a message to a candidate goes to: asked of the log when a message needs it."""
+
+    candidate_id: str
+    name: str
+    email: str
+
+
+# candidate id -> (name, e-mail) now, or None: the only personal data this service reads
+ContactLookup = Callable[[str], tuple[str, str] | None]
+
+
+def _nobody(candidate_id: str) -> tuple[str, str] | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,7 @@ class Effect:
 class Deriver:
     recipients: Recipients
     public_url: str = "http://127.0.0.1:8000"  # the pipeline, linked from e-mails
+    contacts: ContactLookup = _nobody
     effects: list[Effect] = field(default_factory=list)
     keys: KeyStore | None = None  # evicts an erased person's key from this process's cache
     mail_dir: Path | None = None  # demo mode's mail folder, purged of an erased person's mail
@@ -95,7 +114,7 @@ class Deriver:
 
     def handlers(self) -> dict[str, Handler]:
         return {
-            "Candidate.ContactDetailsRecorded": self.on_candidate_contact_details_recorded,
+            "Candidate.ConsentGiven": self.on_candidate_consent_given,
             "Lis1Round.Opened": self.on_round_opened,
             "ForumCandidacy.Shared": self.on_candidacy_shared,
             "Career.Lis1Started": self.on_career_lis1_started,
@@ -116,20 +135,11 @@ class Deriver:
 
     # --- remembering what later messages need -------------------------------------------------
 
-    def on_candidate_contact_details_recorded(
-        self, conn: Connection, e: Envelope, d: dict[str, Any]
-    ) -> None:
-        if e.erased:
-            return  # the person was erased before this service read of them: nothing to keep
-        _upsert(
-            conn,
-            store.people,
-            "candidate_id",
-            str(e.aggregate_id),
-            name=d["name"],
-            email=d["email"],
-            consent_withdrawn=False,
-        )
+    def on_candidate_consent_given(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        if d["purpose"] == SHARING:
+            _upsert(
+                conn, store.people, "candidate_id", str(e.aggregate_id), consent_withdrawn=False
+            )
 
     def on_round_opened(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
         conn.execute(store.rounds.insert().values(round_id=str(e.aggregate_id), name=d["name"]))
@@ -323,12 +333,10 @@ class Deriver:
     def on_candidate_consent_withdrawn(
         self, conn: Connection, e: Envelope, d: dict[str, Any]
     ) -> None:
+        if d["purpose"] != SHARING:
+            return  # other consents do not change what municipalities hear
         cid = str(e.aggregate_id)
-        conn.execute(
-            update(store.people)
-            .where(store.people.c.candidate_id == cid)
-            .values(consent_withdrawn=True)
-        )
+        _upsert(conn, store.people, "candidate_id", cid, consent_withdrawn=True)
         # Nothing more about this candidate reaches a municipality: pending messages are cancelled.
         conn.execute(
             update(store.deliveries)
@@ -390,9 +398,7 @@ class Deriver:
         ).one()
         due = datetime.fromisoformat(d["recertification_due"]).date()
         when = datetime.combine(due - RECERTIFICATION_NOTICE, time(8, 0), tzinfo=UTC)
-        person = conn.execute(
-            select(store.people).where(store.people.c.candidate_id == career.candidate_id)
-        ).first()
+        person = self._person(career.candidate_id)
         if person is not None and person.email:
             self._email(
                 person.email,
@@ -466,17 +472,23 @@ class Deriver:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _candidate(self, conn: Connection, candidacy_id: str) -> Any:
+    def _candidate(self, conn: Connection, candidacy_id: str) -> Person | None:
         """The shared candidate behind a candidacy, unless they withdrew consent."""
         query = (
-            select(store.people)
-            .join(
-                store.candidacies, store.candidacies.c.candidate_id == store.people.c.candidate_id
+            select(store.candidacies.c.candidate_id, store.people.c.consent_withdrawn)
+            .outerjoin(
+                store.people, store.people.c.candidate_id == store.candidacies.c.candidate_id
             )
             .where(store.candidacies.c.candidacy_id == candidacy_id)
         )
-        person = conn.execute(query).first()
-        return None if person is None or person.consent_withdrawn else person
+        found = conn.execute(query).first()
+        if found is None or found.consent_withdrawn:
+            return None
+        return self._person(found.candidate_id) or Person(found.candidate_id, "", "")
+
+    def _person(self, candidate_id: str) -> Person | None:
+        contact = self.contacts(candidate_id)
+        return Person(candidate_id, *contact) if contact is not None else None
 
     def _offer_owners(self, conn: Connection, offer_ids: list[str]) -> list[str]:
         owners = dict(

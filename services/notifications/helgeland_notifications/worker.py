@@ -71,11 +71,17 @@ class Worker:
             settings.notify_public_url,
             keys=self.keys,
             mail_dir=settings.demo_mail_dir if settings.demo else None,
+            contacts=self._contact,
         )
         self.senders = Senders(settings, self.engine)
         self.leading = False
         self._migrate()
         self._start_tracking()
+
+    def _contact(self, candidate_id: str) -> tuple[str, str] | None:
+        """A candidate's name and e-mail, read from the log when a message to them needs it."""
+        found = self.reader.contact_details(candidate_id)
+        return (found.name, found.email) if found is not None else None
 
     def _migrate(self) -> None:
         """Migrate in demo mode or when asked; otherwise refuse a database left behind."""

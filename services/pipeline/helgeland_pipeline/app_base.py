@@ -17,7 +17,12 @@ from helgeland_platform.keystore import KeyStore
 from helgeland_pipeline.domain.common import Actor, DomainError, Stamp, require_valid
 from helgeland_pipeline.privacy.fields import person_of
 from helgeland_pipeline.privacy.mapper import SealedAsDict, SealingMapper
-from helgeland_pipeline.reference import ReferenceData, load_reference
+from helgeland_pipeline.reference import (
+    ConsentText,
+    ReferenceData,
+    load_consent_texts,
+    load_reference,
+)
 from helgeland_pipeline.settings import ConfigurationError
 from helgeland_pipeline.transcodings import register_domain_transcodings
 
@@ -70,6 +75,7 @@ class PipelineBase(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         self.reference = reference or load_reference()
+        self.consent_texts = load_consent_texts()
         self.sealing_key = sealing_key or _no_sealing_key
         self.webhook_destinations = webhook_destinations or Destinations()
 
@@ -118,6 +124,18 @@ class PipelineBase(Application[UUID]):
     def check_municipality(self, number: str | None) -> None:
         known = self.reference.municipalities
         require_valid(number is None or number in known, f"unknown municipality {number!r}")
+
+    def consent_text(self, purpose: str, version: int | None, stamp: Stamp) -> ConsentText:
+        """The named version of a purpose's consent text (default: the one in force that day);
+        a version that does not exist is refused."""
+        found = (
+            self.consent_texts.current(purpose, stamp.day)
+            if version is None
+            else self.consent_texts.get(purpose, version)
+        )
+        require_valid(found is not None, f"no consent text for {purpose} version {version}")
+        assert found is not None
+        return found
 
     def _save(self, primary: Aggregate, *others: Aggregate | None) -> Saved:
         recordings = self.save(primary, *others)

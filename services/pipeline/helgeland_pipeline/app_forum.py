@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from helgeland_pipeline.app_base import NotFound, PipelineBase, Saved
+from helgeland_pipeline.app_base import PipelineBase, Saved
 from helgeland_pipeline.domain.candidates import Candidate
 from helgeland_pipeline.domain.common import Actor
 from helgeland_pipeline.domain.forum import (
@@ -35,18 +35,6 @@ class ForumCommands(PipelineBase):
             ForumCandidacy(cid, str(round_id), lis1_round.lis1_ends_on(), stamp) for cid in shared
         ]
         return self._save(lis1_round, *candidacies)
-
-    def withdraw_consent(
-        self, actor: Actor, candidate_id: UUID, occurred_at: datetime | None = None
-    ) -> Saved:
-        """The candidate withdraws consent: municipal views drop them, invitations close."""
-        candidate = self._get(candidate_id, Candidate, "candidate")
-        stamp = self._stamp(actor, occurred_at)
-        candidate.withdraw_consent(stamp)
-        candidacy = self._candidacy_or_none(candidate_id)
-        if candidacy is not None:
-            candidacy.close_for_withdrawn_consent(stamp)
-        return self._save(candidate, candidacy)
 
     def invite(
         self,
@@ -139,12 +127,6 @@ class ForumCommands(PipelineBase):
         return self._get(
             candidacy_id(candidate_id), ForumCandidacy, "shared candidate", asked=candidate_id
         )
-
-    def _candidacy_or_none(self, candidate_id: UUID) -> ForumCandidacy | None:
-        try:
-            return self._candidacy(candidate_id)
-        except NotFound:
-            return None
 
     def _check_acting(self, actor: Actor, municipality: str) -> None:
         self.check_municipality(municipality)

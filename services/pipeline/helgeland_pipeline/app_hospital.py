@@ -9,6 +9,7 @@ from helgeland_pipeline.app_base import PipelineBase, Saved
 from helgeland_pipeline.domain.candidates import (
     Candidate,
     CareerPreference,
+    ConsentPurpose,
     ContactKind,
     LocalConnection,
 )
@@ -101,13 +102,16 @@ class HospitalCommands(PipelineBase):
         local_connection: list[LocalConnection],
         consent_to_share: bool,
         occurred_at: datetime | None = None,
+        consent_text_version: int | None = None,
     ) -> Saved:
-        """Step 2: the LIS1 application with career preference and local connection."""
+        """Step 2: the LIS1 application with career preference and local connection; consent to
+        sharing names its text's version (default: the version in force that day)."""
         candidate = self._candidate(candidate_id)
         lis1_round = self._round(round_id)
         stamp = self._stamp(actor, occurred_at)
+        text = self.consent_text(ConsentPurpose.FORUM_SHARING, consent_text_version, stamp)
         candidate.submit_lis1_application(
-            lis1_round, preference, local_connection, consent_to_share, stamp
+            lis1_round, preference, local_connection, consent_to_share, stamp, text.version
         )
         return self._save(candidate)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from helgeland_pipeline.app_base import Clock, NotFound, Saved, utc_now
 from helgeland_pipeline.app_career import CareerCommands
+from helgeland_pipeline.app_consent import ConsentCommands
 from helgeland_pipeline.app_forum import ForumCommands
 from helgeland_pipeline.app_hospital import HospitalCommands
 from helgeland_pipeline.app_privacy import PrivacyCommands
@@ -13,7 +14,12 @@ __all__ = ["Clock", "NotFound", "PipelineApplication", "Saved", "utc_now"]
 
 
 class PipelineApplication(
-    HospitalCommands, ForumCommands, CareerCommands, WebhookCommands, PrivacyCommands
+    HospitalCommands,
+    ForumCommands,
+    ConsentCommands,
+    CareerCommands,
+    WebhookCommands,
+    PrivacyCommands,
 ):
     """Commands: load, ask the aggregates, save (atomically when several change)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,7 +20,11 @@ from helgeland_pipeline.auth import DemoIssuer, TokenVerifier, load_key_source
 from helgeland_pipeline.database import Database
 from helgeland_pipeline.evaluation.queries import EvaluationQueries
 from helgeland_pipeline.migrations import LOCATION as MIGRATIONS
+from helgeland_pipeline.privacy.access_log import AccessLog
+from helgeland_pipeline.privacy.access_log_pruning import AccessLogPruner
+from helgeland_pipeline.privacy.deliveries import DeliveriesClient
 from helgeland_pipeline.readside.evaluation.projector import EvaluationProjection
+from helgeland_pipeline.readside.forum.contacts import log_contact_details
 from helgeland_pipeline.readside.forum.projector import ForumProjection
 from helgeland_pipeline.readside.forum.queries import ForumQueries
 from helgeland_pipeline.readside.hospital.projector import HospitalProjection
@@ -48,9 +53,11 @@ def migrate(settings: Settings) -> tuple[str | None, str]:
     return before, migrations.head(MIGRATIONS, VERSION_TABLE)
 
 
-def all_projections() -> list[Projection]:
-    """Every read model, in the order a rebuild applies them."""
-    return [HospitalProjection(), ForumProjection(), EvaluationProjection(), WebhookProjection()]
+def all_projections(app: PipelineApplication | None = None) -> list[Projection]:
+    """Every read model, in the order a rebuild applies them (`app`: the log the forum's
+    read model reads a shared candidate's contact details from)."""
+    forum = ForumProjection(log_contact_details(app)) if app is not None else ForumProjection()
+    return [HospitalProjection(), forum, EvaluationProjection(), WebhookProjection()]
 
 
 @dataclass
@@ -61,6 +68,7 @@ class Services:
     engine: Engine
     runners: list[ProjectionRunner] = field(default_factory=list)
     jobs: list[Any] = field(default_factory=list)  # scheduled jobs (`privacy.retention`)
+    pruner: AccessLogPruner | None = None
 
     def catch_up(self) -> None:
         """Bring every read model up to the log's end (raises `ProjectionFailed` on a failure)."""
@@ -84,7 +92,8 @@ class Services:
     def start_runners(self) -> None:
         for runner in self.runners:
             runner.start(self.settings.projection_poll_seconds)
-        # The projection workers' process also runs the scheduled erasure of the never hired.
+        # The projection workers' process also runs the scheduled erasure of the never hired
+        # and the pruning of the access log.
         from helgeland_pipeline.privacy.retention import RetentionJob  # noqa: PLC0415
 
         self.jobs.append(
@@ -94,6 +103,13 @@ class Services:
                 self.settings.retention_interval_seconds,
             )
         )
+        self.pruner = AccessLogPruner(
+            self.engine,
+            self.app.clock,
+            timedelta(days=self.settings.access_log_retention_days),
+            self.settings.access_log_prune_seconds,
+        )
+        self.jobs.append(self.pruner)
         for job in self.jobs:
             job.start()
 
@@ -142,7 +158,7 @@ def build_services(
             schema=settings.database_schema,
             retry_max_seconds=settings.projection_retry_max_seconds,
         )
-        for projection in all_projections()
+        for projection in all_projections(app)
     ]
     for runner in runners:
         runner.create_tables()
@@ -161,6 +177,8 @@ class ApiServices:
     verifier: TokenVerifier
     pseudonym_key: bytes
     metrics: Metrics
+    access_log: AccessLog
+    deliveries: DeliveriesClient
 
 
 def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiServices:
@@ -178,7 +196,14 @@ def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiService
         verifier=build_verifier(settings),
         pseudonym_key=settings.pseudonym_key_bytes(),
         metrics=Metrics(services.runners),
+        access_log=AccessLog(async_engine),
+        deliveries=deliveries_client(settings),
     )
+
+
+def deliveries_client(settings: Settings) -> DeliveriesClient:
+    token = settings.notifications_token
+    return DeliveriesClient(settings.notifications_url, token.get_secret_value() if token else None)
 
 
 def build_evaluation(services: Services, engine: AsyncEngine) -> EvaluationQueries:

@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     erase.add_argument("candidate_id", type=_uuid, help="the candidate's id")
     erase.add_argument("--reason", required=True, help="why, one line (kept in the log)")
+    export = commands.add_parser(
+        "export", help="write everything held about a candidate (GDPR art. 15) to a file"
+    )
+    export.add_argument("candidate_id", type=_uuid, help="the candidate's id")
+    export.add_argument("--out", required=True, type=Path, help="file to write (mode 0600)")
+    export.add_argument(
+        "--format", choices=["json", "html"], help="default: html for a .html file, else json"
+    )
     token = commands.add_parser("token", help="print a demo bearer token for a role")
     token.add_argument("role", choices=[str(r) for r in Role])
     token.add_argument("--municipality", help="municipality number, for the municipality role")
@@ -128,6 +136,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from helgeland_pipeline.privacy.cli import erase  # noqa: PLC0415
 
         erase(settings, args.candidate_id, args.reason)
+    elif args.command == "export":
+        from helgeland_pipeline.privacy.cli import export  # noqa: PLC0415
+
+        html = args.format == "html" or (args.format is None and args.out.suffix == ".html")
+        export(settings, args.candidate_id, args.out, html=html)
     return 0
 
 

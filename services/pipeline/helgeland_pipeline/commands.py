@@ -17,6 +17,7 @@ from pathlib import Path
 
 import uvicorn
 from helgeland_platform.leadership import Leadership
+from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -34,11 +35,12 @@ from helgeland_pipeline.bootstrap import (
     build_evaluation,
     build_services,
     build_verifier,
+    demo_issuer,
 )
 from helgeland_pipeline.bootstrap import migrate as migrate_database
 from helgeland_pipeline.cli_errors import CliError
 from helgeland_pipeline.demo import seed_demo
-from helgeland_pipeline.domain.common import end_of_day, programme_day
+from helgeland_pipeline.domain.common import Role, end_of_day, programme_day
 from helgeland_pipeline.evaluation.report import VIEWS as REPORT_VIEWS
 from helgeland_pipeline.evaluation.report import render
 from helgeland_pipeline.readside.overview import (
@@ -65,6 +67,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     ports = _demo_ports(settings) if settings.demo else None
     # The demo's e-mails link to this service unless another public URL is configured.
     os.environ.setdefault("HELGELAND_NOTIFY_PUBLIC_URL", url)
+    if ports is not None:
+        settings = with_demo_notifications(settings, ports[1])
     notifications = _NotificationsChild(settings, demo_end, *ports).start() if ports else None
     if settings.demo:
         print(f"Open {url} in a browser and sign in as any demo role (Logg inn).")
@@ -90,6 +94,22 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         if notifications is not None:
             notifications.stop()
         print("Helgelandslegen pipeline stopped.", flush=True)
+
+
+def with_demo_notifications(settings: Settings, port: int) -> Settings:
+    """In demo mode the export asks the demo's notifications API, with an admin token of the
+    demo issuer, unless another service is configured."""
+    if settings.notifications_url is not None:
+        return settings
+    token = demo_issuer(settings).issue(
+        Role.ADMIN, "helgeland-pipeline", "Helgelandslegen", lifetime_seconds=365 * 24 * 3600
+    )
+    return settings.model_copy(
+        update={
+            "notifications_url": f"http://127.0.0.1:{port}",
+            "notifications_token": SecretStr(token),
+        }
+    )
 
 
 def _preflight(settings: Settings) -> None:

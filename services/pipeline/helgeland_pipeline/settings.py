@@ -111,6 +111,20 @@ class Settings(EdgeSettings, BaseSettings):  # the edges' settings too
         default=1000, ge=0, description="/health/ready fails when a read model lags more"
     )
 
+    # Privacy (issue 12): the access log's retention, and where the export finds deliveries.
+    access_log_retention_days: int = Field(
+        default=730, ge=1, le=36500, description="days an access-log entry is kept (Normen)"
+    )
+    access_log_prune_seconds: float = Field(
+        default=3600.0, gt=0, description="how often the worker prunes the access log"
+    )
+    notifications_url: str | None = Field(
+        default=None, description="the notifications API, for a person's export (demo: local)"
+    )
+    notifications_token: SecretStr | None = Field(
+        default=None, description="the pipeline's bearer token (admin role) at that API"
+    )
+
     @field_validator("pseudonym_key")
     @classmethod
     def _pseudonym_key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:

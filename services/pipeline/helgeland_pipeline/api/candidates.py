@@ -24,6 +24,7 @@ from helgeland_contracts.api_v1 import (
 )
 
 from helgeland_pipeline.api.deps import Recruiter, ServicesDep, answer_once_visible, reads
+from helgeland_pipeline.api.personal_data import PersonalData
 from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.domain.candidates import CareerPreference as Preference
 from helgeland_pipeline.domain.candidates import ContactKind, LocalConnection
@@ -73,6 +74,7 @@ def submit_application(
         [LocalConnection(k) for k in body.local_connection],
         body.consent_to_share,
         body.occurred_at,
+        body.consent_text_version,
     )
     return answer_once_visible(services, saved, "hospital")
 
@@ -136,6 +138,7 @@ def withdraw(
 async def list_candidates(
     _: Recruiter,
     services: ServicesDep,
+    read: PersonalData,
     round_id: UUID | None = None,
     stage: Stage | None = None,
     preference: CareerPreference | None = None,
@@ -145,7 +148,7 @@ async def list_candidates(
     cursor: str | None = None,
 ) -> CandidatePage:
     """Candidates in registration order, filtered, a page at a time."""
-    return await services.hospital.candidates(
+    page = await services.hospital.candidates(
         round_id=round_id,
         stage=stage,
         preference=preference,
@@ -154,20 +157,32 @@ async def list_candidates(
         limit=limit,
         cursor=cursor,
     )
+    await read(c.candidate_id for c in page.items)
+    return page
 
 
-@router.get("/{candidate_id}")
-async def get_candidate(candidate_id: UUID, _: Recruiter, services: ServicesDep) -> CandidateOut:
+async def _candidate(candidate_id: UUID, services: ServicesDep) -> CandidateOut:
     found = await services.hospital.candidate(candidate_id)
     if found is None:
         raise NotFound(f"no candidate with id {candidate_id}")
     return found
 
 
+@router.get("/{candidate_id}")
+async def get_candidate(
+    candidate_id: UUID, _: Recruiter, services: ServicesDep, read: PersonalData
+) -> CandidateOut:
+    found = await _candidate(candidate_id, services)
+    await read([candidate_id])
+    return found
+
+
 @router.get("/{candidate_id}/timeline")
 async def candidate_timeline(
-    candidate_id: UUID, _: Recruiter, services: ServicesDep
+    candidate_id: UUID, _: Recruiter, services: ServicesDep, read: PersonalData
 ) -> list[TimelineEntry]:
     """Every event of the candidate's journey: what, when (world and recorded), by whom."""
-    await get_candidate(candidate_id, _, services)
-    return await services.hospital.timeline(candidate_id)
+    await _candidate(candidate_id, services)
+    entries = await services.hospital.timeline(candidate_id)
+    await read([candidate_id])
+    return entries

@@ -18,6 +18,7 @@ from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.auth import AuthenticationFailed
 from helgeland_pipeline.domain.common import InvalidInput, InvariantViolated
 from helgeland_pipeline.domain.forum import NotYours, UnknownItem
+from helgeland_pipeline.privacy.deliveries import DeliveriesUnavailable
 from helgeland_pipeline.readside.hospital.queries import BadCursor
 from helgeland_pipeline.settings import ConfigurationError
 
@@ -57,6 +58,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidInput, _mapped(422, "Invalid request"))
     app.add_exception_handler(BadCursor, _mapped(400, "Bad cursor"))
     app.add_exception_handler(ConfigurationError, _mapped(503, "Not configured"))
+    app.add_exception_handler(DeliveriesUnavailable, _mapped(503, "Notifications unavailable"))
     app.add_exception_handler(
         InvariantViolated, _mapped(409, "Conflict with the programme's rules")
     )

@@ -33,6 +33,7 @@ from helgeland_pipeline.api.deps import (
     reads,
     wait_until_visible,
 )
+from helgeland_pipeline.api.personal_data import PersonalData
 from helgeland_pipeline.app_base import NotFound, Saved
 from helgeland_pipeline.domain.common import Actor, programme_day
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind, Lis3Terms, PayModel
@@ -66,11 +67,15 @@ def send_list(
 
 
 @router.get("/rounds/{round_id}/coupling", dependencies=[reads("hospital")])
-async def coupling(round_id: UUID, _: Recruiter, services: ServicesDep) -> list[CouplingStatus]:
+async def coupling(
+    round_id: UUID, _: Recruiter, services: ServicesDep, read: PersonalData
+) -> list[CouplingStatus]:
     """The round's LIS1 doctors: shared with the forum, and where they took a coupled LIS3."""
     if await services.hospital.round(round_id) is None:
         raise NotFound(f"no round with id {round_id}")
-    return await services.hospital.coupling(round_id)
+    found = await services.hospital.coupling(round_id)
+    await read(c.candidate_id for c in found)
+    return found
 
 
 @router.post("/candidates/{candidate_id}/consent/withdraw")
@@ -83,18 +88,23 @@ def withdraw_consent(
 
 
 @router.get("/forum/candidates")
-async def shared_candidates(actor: MunicipalActor, services: ServicesDep) -> list[SharedCandidate]:
+async def shared_candidates(
+    actor: MunicipalActor, services: ServicesDep, read: PersonalData
+) -> list[SharedCandidate]:
     """Candidates on forum lists who still consent; nothing of a round before its list is sent."""
-    return await services.forum.shared_candidates(_viewer(actor))
+    found = await services.forum.shared_candidates(_viewer(actor))
+    await read(c.candidate_id for c in found)
+    return found
 
 
 @router.get("/forum/candidates/{candidate_id}")
 async def shared_candidate(
-    candidate_id: UUID, actor: MunicipalActor, services: ServicesDep
+    candidate_id: UUID, actor: MunicipalActor, services: ServicesDep, read: PersonalData
 ) -> SharedCandidate:
     found = await services.forum.shared_candidates(_viewer(actor), candidate_id)
     if not found:
         raise NotFound(f"no shared candidate with id {candidate_id}")
+    await read([candidate_id])
     return found[0]
 
 
@@ -198,10 +208,12 @@ def answer_offer(
 
 
 @router.get("/forum/board")
-async def board(actor: MunicipalActor, services: ServicesDep) -> Board:
+async def board(actor: MunicipalActor, services: ServicesDep, read: PersonalData) -> Board:
     """Every municipality's moves; terms only for the forum and the offering municipality."""
     today = programme_day(services.core.app.clock())
-    return await services.forum.board(_viewer(actor), today)
+    found = await services.forum.board(_viewer(actor), today)
+    await read(entry.candidate.candidate_id for entry in found.candidates)
+    return found
 
 
 @router.get("/municipalities/{number}/invitations")
@@ -223,8 +235,10 @@ async def municipality_offers(
 
 @router.get("/municipalities/{number}/recruited")
 async def municipality_recruited(
-    number: str, actor: MunicipalActor, services: ServicesDep
+    number: str, actor: MunicipalActor, services: ServicesDep, read: PersonalData
 ) -> list[SharedCandidate]:
     """The municipality's own recruited doctors."""
     _own(actor, number)
-    return await services.forum.shared_candidates(Viewer(number), recruited_only=True)
+    found = await services.forum.shared_candidates(Viewer(number), recruited_only=True)
+    await read(c.candidate_id for c in found)
+    return found

@@ -16,6 +16,7 @@ from helgeland_contracts.api_v1 import (
 )
 
 from helgeland_pipeline.api.deps import Recruiter, ServicesDep, answer_once_visible, reads
+from helgeland_pipeline.api.personal_data import PersonalData
 from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.domain.rounds import RoundStatus
 
@@ -70,10 +71,14 @@ async def get_round(round_id: UUID, _: Recruiter, services: ServicesDep) -> Roun
 
 
 @router.get("/{round_id}/ranked")
-async def ranked_list(round_id: UUID, _: Recruiter, services: ServicesDep) -> list[RankedCandidate]:
+async def ranked_list(
+    round_id: UUID, _: Recruiter, services: ServicesDep, read: PersonalData
+) -> list[RankedCandidate]:
     """The round's applicants, local connection first, then interest in primary care."""
     await get_round(round_id, _, services)
-    return await services.hospital.ranked(round_id)
+    ranked = await services.hospital.ranked(round_id)
+    await read(r.candidate.candidate_id for r in ranked)
+    return ranked
 
 
 @router.get("/{round_id}/funnel")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from helgeland_pipeline.domain.common import Stamp, require, require_valid
+from helgeland_pipeline.domain.common import InvariantViolated, Stamp, require, require_valid
 from helgeland_pipeline.domain.rounds import Lis1Round
 
 
@@ -41,6 +42,13 @@ class ErasureBasis(StrEnum):
     RETENTION = "retention"  # never hired; kept no longer than the retention period
 
 
+class ConsentPurpose(StrEnum):
+    """What a candidate may consent to, each with its own versioned text (reference data)."""
+
+    FORUM_SHARING = "forum_sharing"  # being presented to the municipalities' forum
+    EVALUATION_CONTACT = "evaluation_contact"  # being contacted for the programme's evaluation
+
+
 class OfferState(StrEnum):
     OPEN = "open"
     ACCEPTED = "accepted"
@@ -57,7 +65,8 @@ class Candidate(Aggregate):
         self.round_id: str | None = None
         self.preference: CareerPreference | None = None
         self.local_connection: list[str] = []
-        self.consent_to_share = False
+        # purpose -> the version of the text the candidate consented to (absent: no consent)
+        self.consents: dict[str, int] = {}
         self.interview_scores: list[int] = []
         self.offer_unit: str | None = None
         self.offer_coupled = False
@@ -110,32 +119,53 @@ class Candidate(Aggregate):
         local_connection: list[LocalConnection],
         consent_to_share: bool,
         stamp: Stamp,
+        consent_text_version: int = 1,
     ) -> None:
-        """Apply to a round, stating career preference and any local connection."""
+        """Apply to a round, stating career preference and any local connection; consent to
+        be shared with the forum is given to a version of its text."""
         self._check_active()
         require(self.round_id is None, "the candidate has already applied to a round")
         lis1_round.check_accepts_applications(stamp.day)
+        require_valid(consent_text_version >= 1, "a consent text version is 1 or more")
         self._lis1_application_submitted(
             round_id=str(lis1_round.id),
             preference=preference,
             local_connection=sorted(set(local_connection)),
             consent_to_share=consent_to_share,
+            consent_text_version=consent_text_version if consent_to_share else None,
             stamp=stamp,
         )
 
-    @event("Lis1ApplicationSubmitted")
+    class Lis1ApplicationSubmitted(Aggregate.Event):
+        """Version 2 names the consent text's version; version 1 consent was to version 1."""
+
+        class_version = 2
+        round_id: str
+        preference: str
+        local_connection: list[str]
+        consent_to_share: bool
+        consent_text_version: int | None
+        stamp: Stamp
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["consent_text_version"] = 1 if state["consent_to_share"] else None
+
+    @event(Lis1ApplicationSubmitted)
     def _lis1_application_submitted(
         self,
         round_id: str,
         preference: str,
         local_connection: list[str],
         consent_to_share: bool,
+        consent_text_version: int | None,
         stamp: Stamp,
     ) -> None:
         self.round_id = round_id
         self.preference = CareerPreference(preference)
         self.local_connection = list(local_connection)
-        self.consent_to_share = consent_to_share
+        if consent_to_share and consent_text_version is not None:
+            self.consents[ConsentPurpose.FORUM_SHARING] = consent_text_version
 
     # --- step 3: interview ------------------------------------------------------------------
 
@@ -222,6 +252,11 @@ class Candidate(Aggregate):
 
     # --- sharing with the municipalities -------------------------------------------------
 
+    @property
+    def consent_to_share(self) -> bool:
+        """Whether the candidate consents, now, to be presented to the municipalities."""
+        return ConsentPurpose.FORUM_SHARING in self.consents
+
     def eligible_for_forum(self) -> bool:
         """Accepted LIS1, prefers general practice or is undecided, and consents to be shown."""
         return (
@@ -233,17 +268,57 @@ class Candidate(Aggregate):
             and not self.erased
         )
 
-    def withdraw_consent(self, stamp: Stamp) -> None:
-        """The candidate no longer wants to be presented to the municipalities."""
+    def give_consent(self, purpose: ConsentPurpose, version: int, stamp: Stamp) -> None:
+        """The candidate consents to a purpose, having been shown that version of its text."""
+        require_valid(version >= 1, "a consent text version is 1 or more")
         self._check_not_erased()
-        require(
-            self.consent_to_share and not self.consent_withdrawn, "there is no consent to withdraw"
-        )
-        self._consent_withdrawn(stamp=stamp)
+        given = self.consents.get(purpose)
+        require(given != version, f"consent to {purpose} (text version {version}) is already given")
+        self._consent_given(purpose=str(purpose), version=version, stamp=stamp)
 
-    @event("ConsentWithdrawn")
-    def _consent_withdrawn(self, stamp: Stamp) -> None:
-        self.consent_withdrawn = True
+    @event("ConsentGiven")
+    def _consent_given(self, purpose: str, version: int, stamp: Stamp) -> None:
+        self.consents[purpose] = version
+        if purpose == ConsentPurpose.FORUM_SHARING:
+            self.consent_withdrawn = False
+
+    def withdraw_consent(
+        self,
+        stamp: Stamp,
+        purpose: ConsentPurpose = ConsentPurpose.FORUM_SHARING,
+        version: int | None = None,
+    ) -> None:
+        """The candidate withdraws consent to a purpose (by default: being presented to the
+        municipalities). `version`, when named, must be the version consented to."""
+        self._check_not_erased()
+        given = self.consents.get(purpose)
+        if given is None:
+            raise InvariantViolated(f"there is no consent to {purpose} to withdraw")
+        require(
+            version in (None, given),
+            f"consent to {purpose} was given to text version {given}, not {version}",
+        )
+        self._consent_withdrawn(purpose=str(purpose), version=given, stamp=stamp)
+
+    class ConsentWithdrawn(Aggregate.Event):
+        """Version 2 names the purpose and the text version; version 1 events withdrew the
+        consent to sharing with the forum, given to version 1 of its text."""
+
+        class_version = 2
+        purpose: str
+        version: int
+        stamp: Stamp
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["purpose"] = ConsentPurpose.FORUM_SHARING.value
+            state["version"] = 1
+
+    @event(ConsentWithdrawn)
+    def _consent_withdrawn(self, purpose: str, version: int, stamp: Stamp) -> None:
+        self.consents.pop(purpose, None)
+        if purpose == ConsentPurpose.FORUM_SHARING:
+            self.consent_withdrawn = True
 
     # --- erasure (GDPR art. 17) --------------------------------------------------------------
 

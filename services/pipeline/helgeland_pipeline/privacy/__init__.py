@@ -1,1 +1,2 @@
-"""Personal data by design: fields sealed per person (crypto-shredding), erasure, retention."""
+"""Personal data by design: fields sealed per person (crypto-shredding), erasure, retention of
+unhired candidates, the access log (Normen) and the person's export."""

@@ -56,6 +56,8 @@ PLAIN: dict[str, dict[str, str]] = {
         "local_connection": "codes from a fixed list (facts kept for evaluation)",
     },
     "Candidate.Lis1Offered": {"unit": _UNIT},
+    "Candidate.ConsentGiven": {"purpose": _CODE},
+    "Candidate.ConsentWithdrawn": {"purpose": _CODE},
     "Candidate.Erased": {
         "reason": "one line, refused when it holds an e-mail, a phone number or the person's "
         "own name or contact details (`domain.personal.check_erasure_reason`)",

@@ -27,6 +27,7 @@ from starlette.datastructures import FormData
 
 from helgeland_pipeline.api import candidates, forum, rounds
 from helgeland_pipeline.api.deps import Recruiter, ServicesDep
+from helgeland_pipeline.api.personal_data import personal_data
 from helgeland_pipeline.bootstrap import ApiServices
 from helgeland_pipeline.domain.common import Actor, programme_day
 from helgeland_pipeline.web.calls import act, allowed, ensure_live, form_value
@@ -103,9 +104,13 @@ async def round_page(
 ) -> Response:
     _recruiter(request, actor, services)
     found = await rounds.get_round(round_id, actor, services)
-    ranked = await rounds.ranked_list(round_id, actor, services)
+    ranked = await rounds.ranked_list(
+        round_id, actor, services, personal_data(request, actor, services)
+    )
     funnel = await rounds.funnel(round_id, actor, services)
-    coupling = await forum.coupling(round_id, actor, services)
+    coupling = await forum.coupling(
+        round_id, actor, services, personal_data(request, actor, services)
+    )
     return page(
         request,
         "hospital/round.html",
@@ -179,6 +184,7 @@ async def candidate_list(
     found = await candidates.list_candidates(
         actor,
         services,
+        personal_data(request, actor, services),
         round_id=round_id,
         stage=stage,
         name=form_value(navn),
@@ -232,8 +238,12 @@ async def candidate_page(
     request: Request, candidate_id: UUID, actor: PageActor, services: ServicesDep
 ) -> Response:
     _recruiter(request, actor, services)
-    candidate = await candidates.get_candidate(candidate_id, actor, services)
-    timeline = await candidates.candidate_timeline(candidate_id, actor, services)
+    candidate = await candidates.get_candidate(
+        candidate_id, actor, services, personal_data(request, actor, services)
+    )
+    timeline = await candidates.candidate_timeline(
+        candidate_id, actor, services, personal_data(request, actor, services)
+    )
     all_rounds = await rounds.list_rounds(actor, services)
     today = programme_day(services.core.app.clock())
     return page(

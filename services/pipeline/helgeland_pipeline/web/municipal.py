@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from helgeland_pipeline import policy
 from helgeland_pipeline.api import forum
 from helgeland_pipeline.api.deps import MunicipalActor, ServicesDep
+from helgeland_pipeline.api.personal_data import personal_data
 from helgeland_pipeline.domain.common import Actor, Role, programme_day
 from helgeland_pipeline.web.calls import act, allowed, ensure_live, form_value
 from helgeland_pipeline.web.errors import PageRoute, error_page
@@ -67,7 +68,7 @@ async def forum_list(
 ) -> Response:
     """The shared candidates that concern this year's work: LIS1 not yet over (unless asked)."""
     _municipal(request, actor, services, number)
-    shared = await forum.shared_candidates(actor, services)
+    shared = await forum.shared_candidates(actor, services, personal_data(request, actor, services))
     today = programme_day(services.core.app.clock())
     current = [c for c in shared if c.lis1_ends_on is None or c.lis1_ends_on >= today]
     pool = shared if tidligere == "ja" else current
@@ -95,7 +96,9 @@ async def shared_candidate(
     request: Request, number: str, candidate_id: UUID, actor: PageActor, services: ServicesDep
 ) -> Response:
     _municipal(request, actor, services, number)
-    candidate = await forum.shared_candidate(candidate_id, actor, services)
+    candidate = await forum.shared_candidate(
+        candidate_id, actor, services, personal_data(request, actor, services)
+    )
     invitations = await forum.municipality_invitations(number, actor, services)
     offers = await forum.municipality_offers(number, actor, services)
     today = programme_day(services.core.app.clock())
@@ -227,7 +230,12 @@ async def offers(
 ) -> Response:
     _municipal(request, actor, services, number)
     found = await forum.municipality_offers(number, actor, services)
-    shared = {c.candidate_id: c for c in await forum.shared_candidates(actor, services)}
+    shared = {
+        c.candidate_id: c
+        for c in await forum.shared_candidates(
+            actor, services, personal_data(request, actor, services)
+        )
+    }
     found.sort(key=lambda o: o.offered_at, reverse=True)
     return page(request, "municipal/offers.html", number=number, offers=found, shared=shared)
 
@@ -237,7 +245,9 @@ async def recruited(
     request: Request, number: str, actor: PageActor, services: ServicesDep
 ) -> Response:
     _municipal(request, actor, services, number)
-    found = await forum.municipality_recruited(number, actor, services)
+    found = await forum.municipality_recruited(
+        number, actor, services, personal_data(request, actor, services)
+    )
     found.sort(key=lambda c: c.shared_at, reverse=True)
     return page(request, "municipal/recruited.html", number=number, doctors=found)
 
@@ -246,7 +256,7 @@ async def recruited(
 async def board(request: Request, actor: PageActor, services: ServicesDep) -> Response:
     allowed(MunicipalActor, actor)
     ensure_live(request, services, "forum")
-    found = await forum.board(actor, services)
+    found = await forum.board(actor, services, personal_data(request, actor, services))
     today = programme_day(services.core.app.clock())
     entries = [
         e

@@ -60,8 +60,8 @@ _MUNICIPALITY_FIELD_BY_NAME = {
 
 _FACTS = table(_FACTS_BY_NAME)
 _MUNICIPALITY_FIELD = table(_MUNICIPALITY_FIELD_BY_NAME)
-_ROUND_OPENED, _SHARED, _LIS1_STARTED = classes(
-    "Lis1Round.Opened", "ForumCandidacy.Shared", "Career.Lis1Started"
+_ROUND_OPENED, _SHARED, _LIS1_STARTED, _CONSENT_WITHDRAWN = classes(
+    "Lis1Round.Opened", "ForumCandidacy.Shared", "Career.Lis1Started", "Candidate.ConsentWithdrawn"
 )
 
 _OWNER = owners.select().where(owners.c.aggregate_id == bindparam("aggregate"))
@@ -93,6 +93,8 @@ class EvaluationProjection:
             return
         if kind not in _FACTS:
             return
+        if kind is _CONSENT_WITHDRAWN and event.purpose != "forum_sharing":
+            return  # the funnel counts who left the forum's view, not other consents
         fact, attrs = _FACTS[kind]
         field = _MUNICIPALITY_FIELD.get(kind)
         municipality = getattr(event, field) if field else None

@@ -1,12 +1,14 @@
 """The municipal side's read model: shared candidates, invitations and LIS3 offers.
 
 It holds only what municipalities and the forum may see: never interview notes or the
-hospital's scores. Contact details of a candidate are kept here only to be shown once the
-candidate is shared with the forum (and while they consent).
+hospital's scores. A candidate's name and contact details are here only while they are shared
+with the forum and consent: they are read from the log when the candidate is shared (the
+`ContactDetails` lookup), follow corrections while shared, and are cleared on withdrawal.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -32,16 +34,61 @@ from helgeland_pipeline.readside.sql import insert_row, update_where
 
 _TABLES = ("people", "rounds", "candidates", "invitations", "offers")
 
+# candidate id -> (name, email, phone) as the log holds them now, or None
+ContactDetails = Callable[[str], tuple[str, str, str | None] | None]
+_NO_CONTACT = {"name": None, "email": None, "phone": None}
+
+
+def _no_lookup(candidate_id: str) -> tuple[str, str, str | None] | None:
+    msg = "the forum projection was built without access to the log's contact details"
+    raise RuntimeError(msg)
+
 
 class ForumProjection:
     name = "forum"
     version = VERSION
     metadata = metadata
-    retired_tables = tuple(f"forum_{t}" for t in _TABLES)
+    retired_tables = (
+        *(f"forum_{t}" for t in _TABLES),
+        *(f"forum_v2_{t}" for t in _TABLES),
+    )
 
-    def __init__(self) -> None:
-        self.handlers = table(_HANDLERS)
+    def __init__(self, contact_details: ContactDetails = _no_lookup) -> None:
+        self.contact_details = contact_details
+        self.handlers = table(
+            {
+                **_HANDLERS,
+                "Candidate.ContactDetailsRecorded": self._contact_details_recorded,
+                "ForumCandidacy.Shared": self._shared,
+            }
+        )
         self.event_classes = frozenset(self.handlers)
+
+    def _shared(self, conn: Connection, event: Any, position: int) -> None:
+        _shared(conn, event, position)
+        found = self.contact_details(event.candidate_id)
+        if found is not None:
+            name, email, phone = found
+            update_where(
+                conn,
+                people,
+                "candidate_id",
+                event.candidate_id,
+                name=name,
+                email=email,
+                phone=phone,
+            )
+
+    def _contact_details_recorded(self, conn: Connection, event: Any, _: int) -> None:
+        """A correction reaches this read model only while the candidate is shared."""
+        cid = str(event.originator_id)
+        current = conn.execute(
+            select(shared.c.candidacy_id).where(
+                shared.c.candidate_id == cid, shared.c.consent_withdrawn.is_(False)
+            )
+        ).first()
+        if current is not None:
+            _person(conn, event, name=event.name, email=event.email, phone=event.phone)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         handler = self.handlers.get(type(event))
@@ -124,6 +171,8 @@ def _consent_withdrawn(conn: Connection, event: Any, _: int) -> None:
     cid = str(event.originator_id)
     at = event.stamp.occurred_at
     _candidacy(conn, event, consent_withdrawn=True)
+    candidate = conn.execute(select(shared.c.candidate_id).where(shared.c.candidacy_id == cid))
+    update_where(conn, people, "candidate_id", candidate.scalar_one(), **_NO_CONTACT)
     conn.execute(
         update(invitations)
         .where(invitations.c.candidacy_id == cid, invitations.c.state.not_in(["held", "declined"]))
@@ -153,9 +202,6 @@ def _erased(conn: Connection, event: Any, _: int) -> None:
 
 _HANDLERS: dict[str, Handler] = {
     "Candidate.Registered": _registered,
-    "Candidate.ContactDetailsRecorded": lambda c, e, _: _person(
-        c, e, name=e.name, email=e.email, phone=e.phone
-    ),
     "Candidate.Lis1ApplicationSubmitted": lambda c, e, _: _person(
         c, e, preference=e.preference, local_connection=list(e.local_connection)
     ),
@@ -168,7 +214,6 @@ _HANDLERS: dict[str, Handler] = {
         .where(rounds.c.round_id == str(e.originator_id))
         .values(list_sent_at=e.stamp.occurred_at)
     ),
-    "ForumCandidacy.Shared": _shared,
     "ForumCandidacy.InvitationSent": _invitation_sent,
     "ForumCandidacy.InvitationAnswered": lambda c, e, _: _invitation(
         c, e, state=e.answer, new_time=e.new_time, answered_at=e.stamp.occurred_at

@@ -15,7 +15,7 @@ from sqlalchemy import (
 
 from helgeland_pipeline.readside.types import UtcDateTime
 
-VERSION = 2
+VERSION = 3
 metadata = MetaData()
 
 people = Table(

@@ -13,7 +13,7 @@ from sqlalchemy import (
     update,
 )
 
-from helgeland_pipeline.domain.candidates import Candidate
+from helgeland_pipeline.domain.candidates import Candidate, ConsentPurpose
 from helgeland_pipeline.domain.forum import ForumCandidacy
 from helgeland_pipeline.domain.rounds import Lis1Round
 from helgeland_pipeline.privacy.fields import SEALED
@@ -27,18 +27,27 @@ from helgeland_pipeline.readside.hospital.tables import (
 )
 from helgeland_pipeline.readside.sql import flush_inserts, insert_later, insert_row, update_where
 
+SHARING = ConsentPurpose.FORUM_SHARING.value
+
 # Fields of each candidate event that the hospital's timeline shows (never personal data).
 _TIMELINE_FIELDS_BY_NAME: dict[str, tuple[str, ...]] = {
     "Registered": (),
     "ContactDetailsRecorded": (),
     "StudentContacted": ("kind", "municipality"),
-    "Lis1ApplicationSubmitted": ("round_id", "preference", "local_connection", "consent_to_share"),
+    "Lis1ApplicationSubmitted": (
+        "round_id",
+        "preference",
+        "local_connection",
+        "consent_to_share",
+        "consent_text_version",
+    ),
     "Lis1InterviewHeld": ("interviewer", "primary_care_interest", "notes"),
     "Lis1Offered": ("unit", "coupled", "answer_by"),
     "Lis1OfferAccepted": (),
     "Lis1OfferDeclined": (),
     "ApplicationWithdrawn": ("reason",),
-    "ConsentWithdrawn": (),
+    "ConsentGiven": ("purpose", "version"),
+    "ConsentWithdrawn": ("purpose", "version"),
     "Erased": ("basis", "reason"),
 }
 
@@ -55,7 +64,12 @@ class HospitalProjection:
     name = "hospital"
     version = VERSION
     metadata = metadata
-    retired_tables = ("hospital_rounds", "hospital_candidates", "hospital_timeline")
+    retired_tables = (
+        "hospital_rounds",
+        "hospital_candidates",
+        "hospital_timeline",
+        *(f"hospital_v4_{t}" for t in ("rounds", "candidates", "timeline")),
+    )
 
     def __init__(self) -> None:
         self.handlers = _handlers()
@@ -90,16 +104,7 @@ def _handlers() -> dict[type[Any], Handler]:
                     c, e, name=e.name, email=e.email, phone=e.phone
                 ),
                 "StudentContacted": _student_contacted,
-                "Lis1ApplicationSubmitted": lambda c, e, _: _set_candidate(
-                    c,
-                    e,
-                    stage="applied",
-                    round_id=e.round_id,
-                    preference=e.preference,
-                    local_connection=list(e.local_connection),
-                    has_local_connection=bool(e.local_connection),
-                    consent_to_share=e.consent_to_share,
-                ),
+                "Lis1ApplicationSubmitted": _application_submitted,
                 "Lis1InterviewHeld": _interview_held,
                 "Lis1Offered": lambda c, e, _: _set_candidate(
                     c,
@@ -119,7 +124,8 @@ def _handlers() -> dict[type[Any], Handler]:
                 "ApplicationWithdrawn": lambda c, e, _: _set_candidate(
                     c, e, stage="withdrawn", withdrawn=True
                 ),
-                "ConsentWithdrawn": lambda c, e, _: _set_candidate(c, e, consent_withdrawn=True),
+                "ConsentGiven": _consent_given,
+                "ConsentWithdrawn": _consent_withdrawn,
                 "Erased": _erased,
             },
         ),
@@ -172,6 +178,7 @@ def _candidate_registered(conn: Connection, event: Any, position: int) -> None:
         local_connection=[],
         has_local_connection=False,
         consent_to_share=False,
+        consents={},
         contacts=0,
         interviews=0,
         withdrawn=False,
@@ -189,6 +196,45 @@ def _set_candidate(conn: Connection, event: Any, **values: Any) -> None:
         last_event_at=event.stamp.occurred_at,
         **values,
     )
+
+
+def _application_submitted(conn: Connection, event: Any, _: int) -> None:
+    consents = {}
+    if event.consent_to_share and event.consent_text_version is not None:
+        consents[SHARING] = _held(event.consent_text_version, event)
+    _set_candidate(
+        conn,
+        event,
+        stage="applied",
+        round_id=event.round_id,
+        preference=event.preference,
+        local_connection=list(event.local_connection),
+        has_local_connection=bool(event.local_connection),
+        consent_to_share=SHARING in consents,
+        consents=consents,
+    )
+
+
+def _held(version: int, event: Any) -> dict[str, Any]:
+    return {"version": version, "given_at": event.stamp.occurred_at.isoformat()}
+
+
+def _consents(conn: Connection, event: Any) -> dict[str, Any]:
+    row = conn.execute(_CANDIDATE, {"candidate": str(event.originator_id)}).one()
+    return dict(row.consents or {})
+
+
+def _consent_given(conn: Connection, event: Any, _: int) -> None:
+    consents = {**_consents(conn, event), event.purpose: _held(event.version, event)}
+    sharing = {"consent_withdrawn": False} if event.purpose == SHARING else {}
+    _set_candidate(conn, event, consents=consents, consent_to_share=SHARING in consents, **sharing)
+
+
+def _consent_withdrawn(conn: Connection, event: Any, _: int) -> None:
+    consents = _consents(conn, event)
+    consents.pop(event.purpose, None)
+    sharing = {"consent_withdrawn": True} if event.purpose == SHARING else {}
+    _set_candidate(conn, event, consents=consents, consent_to_share=SHARING in consents, **sharing)
 
 
 _ADD_CONTACT = (

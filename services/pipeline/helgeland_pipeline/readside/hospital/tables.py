@@ -18,7 +18,7 @@ from sqlalchemy import (
 
 from helgeland_pipeline.readside.types import UtcDateTime
 
-VERSION = 4
+VERSION = 5
 metadata = MetaData()
 
 rounds = Table(
@@ -49,7 +49,8 @@ candidates = Table(
     Column("preference", String(20)),
     Column("local_connection", JSON, nullable=False),
     Column("has_local_connection", Boolean, nullable=False),
-    Column("consent_to_share", Boolean, nullable=False),
+    Column("consent_to_share", Boolean, nullable=False),  # held now, not once given
+    Column("consents", JSON, nullable=False),  # purpose -> {version, given_at}
     Column("contacts", Integer, nullable=False),
     Column("interviews", Integer, nullable=False),
     Column("interview_score", Integer),
