@@ -36,6 +36,9 @@ from helgeland_pipeline.domain.candidates import Candidate
 from helgeland_pipeline.domain.common import Role
 from helgeland_pipeline.readside import status, versions
 from helgeland_pipeline.readside.dispatch import event_class
+from helgeland_pipeline.readside.evaluation.tables import VERSION as EVALUATION
+from helgeland_pipeline.readside.forum.tables import VERSION as FORUM
+from helgeland_pipeline.readside.hospital.tables import VERSION as HOSPITAL
 from helgeland_pipeline.readside.runner import ProjectionFailed, ProjectionRunner
 from helgeland_pipeline.readside.sql import insert_later
 from helgeland_pipeline.settings import Settings
@@ -45,6 +48,8 @@ from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, sel
 from tests.e2e.api import Api
 from tests.factories import RECRUITER
 from tests.processes import cli_env
+
+NEXT = HOSPITAL + 1  # a version a later release would bring
 
 HELGELAND = Path(sys.executable).with_name("helgeland")
 PATIENCE = 60.0  # seconds a bounded wait may take on a loaded machine before the test fails
@@ -152,11 +157,12 @@ async def test_a_poison_event_stops_only_its_read_models_visibly_until_skipped(
         ready = await api.client.get("/health/ready")
         assert ready.status_code == 503
         reasons = {p["component"]: p["reason"] for p in ready.json()["problems"]}
-        assert f"failing at event {poison}" in reasons["read model hospital@v4"]
+        assert f"failing at event {poison}" in reasons[f"read model hospital@v{HOSPITAL}"]
         assert (await api.client.get("/health/live")).status_code == 200
         metrics = (await api.client.get("/metrics")).text
-        assert 'helgeland_read_model_failing{read_model="hospital",version="4"} 1.0' in metrics
-        assert 'helgeland_read_model_failing{read_model="evaluation",version="2"} 0.0' in metrics
+        failing = 'helgeland_read_model_failing{{read_model="{}",version="{}"}} {}'
+        assert failing.format("hospital", HOSPITAL, "1.0") in metrics
+        assert failing.format("evaluation", EVALUATION, "0.0") in metrics
         failed = [r for r in caplog.records if r.getMessage() == "projection failed"]
         assert any(getattr(r, "fields", {}).get("position") == poison for r in failed)
         assert not any(
@@ -166,7 +172,7 @@ async def test_a_poison_event_stops_only_its_read_models_visibly_until_skipped(
         # The operator looks, then steps over the poison for each read model it stopped.
         shown = helgeland(settings, "projections", "status")
         assert shown.returncode == 1, shown.stderr
-        assert "hospital@v4" in shown.stdout
+        assert f"hospital@v{HOSPITAL}" in shown.stdout
         assert str(poison) in shown.stdout
         for name in ("hospital", "forum"):
             skipped = helgeland(
@@ -227,7 +233,7 @@ async def test_a_read_model_being_built_answers_503_not_partial_data(settings: S
     hospital.drop_tables()  # as a new version that has not been built yet
     hospital.create_tables()
     assert not hospital.live
-    holder = Leadership(services.engine, settings.database_schema, "hospital@v4")
+    holder = Leadership(services.engine, settings.database_schema, f"hospital@v{HOSPITAL}")
     assert holder.acquire()
     try:
         async with running(settings) as api:
@@ -254,7 +260,7 @@ async def test_a_command_waits_only_for_the_read_model_its_caller_reads_next(
 ) -> None:
     settings = fast(settings, read_your_writes_timeout=1.0)
     services = build_services(settings)
-    forum = Leadership(services.engine, settings.database_schema, "forum@v2")
+    forum = Leadership(services.engine, settings.database_schema, f"forum@v{FORUM}")
     assert forum.acquire()  # the forum read model cannot move while the test holds it
     try:
         async with running(settings) as api:
@@ -311,14 +317,16 @@ def test_a_standby_takes_over_when_the_active_runner_is_killed(
         services.close()
 
 
-class RegisteredV5:
+class RegisteredNext:
     """A new version of the hospital read model, as a deploy would bring: its own table."""
 
     name = "hospital"
-    version = 5
+    version = NEXT
     metadata = MetaData()
     registered = Table(
-        "hospital_v5_registered", metadata, Column("candidate_id", String(36), primary_key=True)
+        f"hospital_v{NEXT}_registered",
+        metadata,
+        Column("candidate_id", String(36), primary_key=True),
     )
     event_classes = frozenset({event_class(Candidate, "Registered")})
     retired_tables = ()
@@ -334,33 +342,35 @@ def test_a_new_version_is_built_beside_the_live_one_which_serves_until_its_runne
     old.start_runners()
     first = old.app.register_candidate(RECRUITER, "Kari Nordmann", "kari@example.no", None)
     assert old.wait_for(first) == []
-    eventually("v4 leads", lambda: old.runner("hospital").leading)
+    eventually("the live version leads", lambda: old.runner("hospital").leading)
 
-    # The new release's worker builds v5 from the log while v4 keeps running and serving.
-    new = ProjectionRunner(old.app, old.engine, RegisteredV5(), schema=settings.database_schema)
+    # The new release's worker builds the next version from the log while the live one keeps
+    # running and serving.
+    new = ProjectionRunner(old.app, old.engine, RegisteredNext(), schema=settings.database_schema)
     try:
         new.create_tables()
         assert not new.live
         new.catch_up()
         assert new.live
         tables = set(inspect(old.engine).get_table_names())
-        assert {"hospital_v4_candidates", "hospital_v5_registered"} <= tables
+        assert {f"hospital_v{HOSPITAL}_candidates", f"hospital_v{NEXT}_registered"} <= tables
         second = old.app.register_candidate(RECRUITER, "Ola Nordmann", "ola@example.no", None)
         assert old.wait_for(second) == []  # the old version goes on, no conflict
         new.catch_up()
         with old.engine.connect() as conn:
-            assert len(conn.execute(select(RegisteredV5.registered)).all()) == 2
-            assert versions.state(conn, "hospital@v4") == versions.LIVE
+            assert len(conn.execute(select(RegisteredNext.registered)).all()) == 2
+            assert versions.state(conn, f"hospital@v{HOSPITAL}") == versions.LIVE
     finally:
         old.close()
 
-    # The last v4 runner is gone: v5 retires it, tables, position and registration.
-    assert new.retire_older_versions() == ["hospital@v4"]
+    # The last runner of the live version is gone: the next retires it, tables, position and
+    # registration.
+    assert new.retire_older_versions() == [f"hospital@v{HOSPITAL}"]
     tables = set(inspect(new.engine).get_table_names())
-    assert "hospital_v4_candidates" not in tables
-    assert "hospital_v5_registered" in tables
+    assert f"hospital_v{HOSPITAL}_candidates" not in tables
+    assert f"hospital_v{NEXT}_registered" in tables
     with new.engine.connect() as conn:
-        assert versions.state(conn, "hospital@v4") is None
+        assert versions.state(conn, f"hospital@v{HOSPITAL}") is None
     new.engine.dispose()
 
 
