@@ -13,6 +13,7 @@ from helgeland_pipeline.database import Database
 from helgeland_pipeline.migrations import LOCATION as MIGRATIONS
 from helgeland_pipeline.readside.runner import ProjectionRunner
 from helgeland_platform import migrations
+from helgeland_platform.keystore import KeyStore
 from sqlalchemy import inspect
 
 STARTING = 4
@@ -23,8 +24,8 @@ def test_runners_starting_at_once_create_each_table_once_and_all_start(
     postgres_url: str, postgres_schema: str
 ) -> None:
     database = Database(postgres_url, postgres_schema)
-    app = PipelineApplication(database.eventsourcing_env())
     engines = [database.sync_engine() for _ in range(STARTING)]
+    app = PipelineApplication(database.eventsourcing_env(), keys=KeyStore(engines[0]))
     migrations.upgrade(engines[0], MIGRATIONS, VERSION_TABLE, postgres_schema)
     barrier = threading.Barrier(STARTING)
     failures: list[BaseException] = []
