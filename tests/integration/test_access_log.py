@@ -15,7 +15,8 @@ from helgeland_pipeline.domain.common import Actor, Role
 from helgeland_pipeline.privacy.access_log import AccessLog, access_log, subjects
 from helgeland_pipeline.privacy.access_log_pruning import AccessLogPruner
 from helgeland_pipeline.settings import Settings
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import NOW, RECRUITER, Clock
@@ -124,3 +125,33 @@ async def record(engine: AsyncEngine, days_ago: tuple[int, ...]) -> None:
     for days in days_ago:
         await log.record(RECRUITER, NOW - timedelta(days=days), "GET", f"/{days}", [kari])
     await engine.dispose()
+
+
+def test_the_log_refuses_updates_and_deletes_other_than_the_pruning(settings: Settings) -> None:
+    clock = Clock()
+    services = build_services(settings, clock=clock, migrate=True)
+    try:
+        asyncio.run(record(services.database.async_engine(), (800, 1)))
+        for table in (access_log, subjects):
+            for statement in (
+                update(table).values(at=NOW),
+                delete(table),
+                delete(table).where(table.c.at < NOW - timedelta(days=730)),
+            ):
+                with pytest.raises(DBAPIError, match="append-only"), services.engine.begin() as c:
+                    c.execute(statement)
+        if services.engine.dialect.name == "postgresql":
+            with pytest.raises(DBAPIError, match="append-only"), services.engine.begin() as c:
+                c.execute(text("TRUNCATE access_log_subjects, access_log"))
+        with services.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(access_log)).scalar_one() == 2
+            assert conn.execute(select(func.count()).select_from(subjects)).scalar_one() == 2
+        # The pruning's permission lasts for its own transaction, and no longer.
+        pruner = AccessLogPruner(services.engine, clock, timedelta(days=730), 3600)
+        assert pruner.prune_once() == 1
+        with pytest.raises(DBAPIError, match="append-only"), services.engine.begin() as c:
+            c.execute(delete(access_log))
+        with services.engine.connect() as conn:
+            assert list(conn.execute(select(access_log.c.route)).scalars()) == ["/1"]
+    finally:
+        services.close()

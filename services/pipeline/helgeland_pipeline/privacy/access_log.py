@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     delete,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -128,12 +129,26 @@ class AccessLog:
         return [AccessLogEntry.model_validate(r._asdict()) for r in rows]
 
 
+pruning = Table("access_log_pruning", metadata, Column("id", Integer, primary_key=True))
+"""SQLite only: the marker row the append-only triggers let a DELETE through for (p0005)."""
+
+
 def prune(engine: Engine, now: datetime, retention: timedelta) -> int:
-    """Delete entries older than the retention period; returns how many went."""
+    """Delete entries older than the retention period; returns how many went.
+
+    The tables' triggers refuse every other UPDATE or DELETE (migration p0005): the pruning
+    says it is the pruning inside its own transaction, and only there."""
     cutoff = now - retention
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT set_config('helgeland.access_log_pruning', 'on', true)"))
+        else:
+            conn.execute(pruning.insert().values(id=1))
         conn.execute(delete(subjects).where(subjects.c.at < cutoff))
-        return conn.execute(delete(access_log).where(access_log.c.at < cutoff)).rowcount or 0
+        removed = conn.execute(delete(access_log).where(access_log.c.at < cutoff)).rowcount or 0
+        if engine.dialect.name != "postgresql":
+            conn.execute(delete(pruning))
+        return removed
 
 
 def _encode(entry_id: int) -> str:
