@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from helgeland_contracts.bounds import (
     NOT_AFTER,
+    NOT_BEFORE,
     Day,
     Moment,
     MultiLine,
@@ -18,6 +19,7 @@ from helgeland_contracts.bounds import (
     Positions,
     SingleLine,
     UnitCode,
+    check_not_past,
     check_plain_keys,
 )
 
@@ -67,8 +69,16 @@ class RoundCreate(Backdatable):
     positions: Positions = Field(
         description="Positions per hospital unit code", examples=[{"rana": 6, "mosjoen": 4}]
     )
-    coupled_positions: PositionCount = Field(examples=[5])
-    application_deadline: Day = Field(examples=["2027-03-01"])
+    coupled_positions: PositionCount = Field(
+        description="How many positions are coupled to a LIS3 post: at most half of them "
+        "(more is a 409)",
+        examples=[5],
+    )
+    application_deadline: Annotated[Day, AfterValidator(check_not_past)] = Field(
+        description="The last day to apply: not in the past (today, UTC, or later)",
+        examples=["2027-03-01"],
+        json_schema_extra={NOT_BEFORE: "today"},
+    )
     lis1_starts_on: Day | None = Field(
         default=None, description="When LIS1 starts (it lasts 18 months)", examples=["2027-09-01"]
     )
@@ -98,8 +108,21 @@ class ContactDetails(Request):
     phone: SingleLine | None = Field(default=None, max_length=50)
 
 
+def _placement_names_municipality(schema: dict[str, Any]) -> None:
+    """The schema says what the validator checks: a placement names its municipality."""
+    schema["anyOf"] = [
+        {"properties": {"kind": {"enum": ["campus_visit", "other"]}}},
+        {
+            "properties": {"kind": {"const": "placement"}, "municipality": {"type": "string"}},
+            "required": ["municipality"],
+        },
+    ]
+
+
 class StudentContact(Backdatable):
     """Step 1: a campus visit, a 5th-year placement in a municipality, or other contact."""
+
+    model_config = ConfigDict(json_schema_extra=_placement_names_municipality)
 
     kind: ContactKind
     municipality: MunicipalityNumber | None = Field(
@@ -107,6 +130,13 @@ class StudentContact(Backdatable):
         description="Municipality number, required for a placement",
         examples=["1833"],
     )
+
+    @model_validator(mode="after")
+    def _placement_has_municipality(self) -> StudentContact:
+        if self.kind == "placement" and self.municipality is None:
+            msg = "municipality: a placement names its municipality (a four-digit number)"
+            raise ValueError(msg)
+        return self
 
 
 class ApplicationSubmit(Backdatable):

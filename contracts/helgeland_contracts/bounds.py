@@ -142,8 +142,26 @@ class _Pattern:
         self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         schema = handler(core_schema)
-        schema["pattern"] = self.pattern
+        if schema.get("pattern", self.pattern) != self.pattern:
+            # The field has its own pattern (an e-mail address, a URL): both hold.
+            schema.setdefault("allOf", []).append({"pattern": self.pattern})
+        else:
+            schema["pattern"] = self.pattern
         return schema
+
+
+NOT_BEFORE = "x-not-before"
+"""On a day that may not lie in the past: `today`. A served OpenAPI document turns it into a
+pattern of the days from tomorrow on (JSON Schema has no `today`); the server takes today too."""
+
+
+def check_not_past(value: date, now: datetime | None = None) -> date:
+    """`value` unless it lies before today (UTC), else `ValueError` naming today."""
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    if value < today:
+        msg = f"the date may not lie in the past (before {today.isoformat()}, UTC)"
+        raise ValueError(msg)
+    return value
 
 
 NOT_AFTER = "x-not-after"
@@ -205,9 +223,13 @@ Int4 = Annotated[int, Field(ge=INT4_MIN, le=INT4_MAX)]
 PositionCount = Annotated[int, Field(ge=0, le=MAX_POSITIONS)]
 """A number of LIS1 positions: 0 to `MAX_POSITIONS`."""
 
+UnitPositionCount = Annotated[int, Field(ge=1, le=MAX_POSITIONS)]
+"""A unit's LIS1 positions in a round: 1 to `MAX_POSITIONS` (a unit without any is left out)."""
+
 Positions = Annotated[
-    dict[UnitCode, PositionCount],
-    Field(max_length=MAX_UNITS),
+    dict[UnitCode, UnitPositionCount],
+    Field(min_length=1, max_length=MAX_UNITS),
     BeforeValidator(check_plain_keys),
 ]
-"""Positions per hospital unit: at most `MAX_UNITS` units of up to `MAX_POSITIONS` each."""
+"""Positions per hospital unit: 1 to `MAX_UNITS` units of 1 to `MAX_POSITIONS` each (the domain
+refuses a round without positions; the schema says so, so a client learns it before asking)."""

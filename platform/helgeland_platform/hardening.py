@@ -98,6 +98,16 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
+    @staticmethod
+    def openapi_responses(method: str, authenticated: bool, has_body: bool) -> dict[int, str]:
+        """What it answers, for an API's OpenAPI document (the pipeline's `api/openapi.py`)."""
+        if not has_body:
+            return {}
+        return {
+            400: "A Content-Length that is not a whole number",
+            413: "The request body is larger than allowed; nothing was read further",
+        }
+
     def __init__(self, app: ASGIApp, max_bytes: int = MIB) -> None:
         self.app, self.max_bytes = app, max_bytes
 
@@ -145,6 +155,14 @@ class BodyLimit:
 class FailedAuthLimit:
     """Counts 401 answers to requests that carried credentials, per client address; once the
     limit is reached, such requests are refused before their token is even looked at."""
+
+    @staticmethod
+    def openapi_responses(method: str, authenticated: bool, has_body: bool) -> dict[int, str]:
+        """Only a request that carries credentials is counted and refused: a route that
+        takes a token."""
+        if not authenticated:
+            return {}
+        return {429: "Too many failed authentications from this client: wait for `Retry-After`"}
 
     def __init__(self, app: ASGIApp, limit: str = "10/minute", storage: str = "memory://"):
         # Imported here: a worker that serves no API (`--until-idle`) starts without it.

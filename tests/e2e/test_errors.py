@@ -105,6 +105,36 @@ async def test_invalid_input_is_422(api: Api) -> None:
             },
             "coupled_positions",
         ),
+        (
+            "/rounds",
+            {
+                "name": "LIS1 høst 2027",
+                "positions": {"rana": 2},
+                "coupled_positions": 1,
+                "application_deadline": iso_days(-1),
+            },
+            "application_deadline",
+        ),
+        (
+            "/rounds",
+            {
+                "name": "LIS1 høst 2027",
+                "positions": {},
+                "coupled_positions": 0,
+                "application_deadline": iso_days(30),
+            },
+            "positions",
+        ),
+        (
+            "/rounds",
+            {
+                "name": "LIS1 høst 2027",
+                "positions": {"rana": 0},
+                "coupled_positions": 0,
+                "application_deadline": iso_days(30),
+            },
+            "rana",
+        ),
     ]
     for path, body, mentioned in cases:
         problem = await refused(api, 422, "POST", path, body=body)

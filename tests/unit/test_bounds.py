@@ -193,6 +193,8 @@ def test_positions_are_bounded_in_count_value_and_key() -> None:
     accepted = api_v1.RoundCreate.model_validate({**base, "positions": {"rana": 1000}})
     assert accepted.positions == {"rana": 1000}
     for positions in (
+        {},
+        {"rana": 0},
         {"rana": 1001},
         {"rana": -1},
         {"rana": 99999999999},

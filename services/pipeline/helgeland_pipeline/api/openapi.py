@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from helgeland_contracts.api_v1 import Problem
-from helgeland_contracts.bounds import EARLIEST, HORIZON_YEARS, NOT_AFTER
+from helgeland_contracts.bounds import EARLIEST, HORIZON_YEARS, NOT_AFTER, NOT_BEFORE
 
 from helgeland_pipeline.api.deps import get_actor
 from helgeland_pipeline.domain.common import Role
@@ -59,18 +59,28 @@ ACCEPTED = {
         "lagging": {"type": "array", "items": {"type": "object"}},
     },
 }
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
 StatusRule = Callable[[str, bool, bool], dict[int, str]]
 
 
 def install(app: FastAPI) -> None:
-    """Make `app.openapi()` return the completed document (built once, then cached)."""
+    """Make `app.openapi()` return the completed document (built once a day, then cached: its
+    date patterns are exact for the day they were built)."""
     plain = app.openapi
-    completed: list[dict[str, Any]] = []
+    completed: list[tuple[date, dict[str, Any]]] = []
 
     def openapi() -> dict[str, Any]:
+        today = datetime.now(UTC).date()
+        if completed and completed[0][0] != today:
+            app.openapi_schema = None  # FastAPI builds it afresh
+            completed.clear()
         document = plain()  # FastAPI's, cached until routes change
-        if not any(document is done for done in completed):
-            completed[:] = [complete(app, document)]
+        if not any(document is done for _, done in completed):
+            completed[:] = [(today, complete(app, document))]
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -113,6 +123,8 @@ def _document(
     for code, response in responses.items():
         if str(code)[0] in "45":
             response["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
+    if "429" in responses:
+        responses["429"]["headers"] = {"Retry-After": RETRY_AFTER}
     if method != "GET" and authenticated:
         responses["202"] = {
             "description": ACCEPTED["description"],
@@ -153,11 +165,13 @@ def _statuses(
 
 
 def _windows(node: Any, today: date, not_after: bool = False) -> None:
-    """`x-window` and `x-not-after` (contracts/bounds.py) as patterns a client can check.
+    """`x-window`, `x-not-after` and `x-not-before` (contracts/bounds.py) as patterns a client
+    can check.
 
     A window's years, 1950 to 99 years on; a time that may not lie in the future, the days
-    before yesterday (a zone offset moves a time by less than a day). Built when the document
-    is, so it is exact for a day; a day later it is stricter than the server, never looser.
+    before yesterday (a zone offset moves a time by less than a day); a day that may not lie
+    in the past, the days from tomorrow on. Built once a day (see `install`), so each is
+    stricter than the server by a day at most, never looser.
     """
     if isinstance(node, list):
         for item in node:
@@ -167,7 +181,10 @@ def _windows(node: Any, today: date, not_after: bool = False) -> None:
         return
     not_after = not_after or node.get(NOT_AFTER) == "now"
     if "x-window" in node and "pattern" not in node:
-        node["pattern"] = _before(today - timedelta(days=1)) if not_after else _years(today)
+        if node.get(NOT_BEFORE) == "today":
+            node["pattern"] = _from(today + timedelta(days=1))
+        else:
+            node["pattern"] = _before(today - timedelta(days=1)) if not_after else _years(today)
     for key, value in node.items():
         if key not in ("examples", "example", "default"):
             _windows(value, today, not_after and key in ("anyOf", "oneOf", "schema"))
@@ -188,6 +205,21 @@ def _before(day: date) -> str:
         choices.append(f"{day.year}-(?:{months})-[0-9]{{2}}")
     if days:
         choices.append(f"{day.year}-{day.month:02d}-(?:{days})")
+    return f"^(?:{'|'.join(choices)})"
+
+
+def _from(day: date) -> str:
+    """Dates from `day` on, up to the window's last year."""
+    last = day.year + HORIZON_YEARS - 1
+    choices = []
+    if day.year < last:
+        years = "|".join(str(y) for y in range(day.year + 1, last + 1))
+        choices.append(f"(?:{years})-[0-9]{{2}}-[0-9]{{2}}")
+    if day.month < 12:
+        months = "|".join(f"{m:02d}" for m in range(day.month + 1, 13))
+        choices.append(f"{day.year}-(?:{months})-[0-9]{{2}}")
+    days = "|".join(f"{d:02d}" for d in range(day.day, 32))
+    choices.append(f"{day.year}-{day.month:02d}-(?:{days})")
     return f"^(?:{'|'.join(choices)})"
 
 
