@@ -6,9 +6,11 @@ tombstone, so that nothing can silently give an erased person a new key and stor
 readable again (sealing for them is refused). The pipeline's migrations own the table; the
 notifications service only reads keys (`KeyStore.key_by_id`) to open the fields it needs.
 
-Keys are cached per process: a key by its id for `ttl` seconds (another process may erase its
-person meanwhile; whoever reads the `Erased` event evicts at once), a missing or erased key
-for ever (an erased key never comes back, and key ids are never reused).
+Keys are cached per process: a key by its id for `ttl` seconds (60), counted from when it was
+read from the table, so a key erased by another process is served here for at most `ttl`
+seconds after the erasure (whoever reads the `Erased` event evicts at once); a missing or
+erased key for ever (an erased key never comes back, and key ids are never reused). The clock
+is the monotonic one unless a test passes its own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,9 +64,18 @@ class PersonErased(Exception):
 class KeyStore:
     """Get-or-create, look up, and destroy persons' data keys, cached per process."""
 
-    def __init__(self, engine: Engine, ttl: float = DEFAULT_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        ttl: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 <= ttl <= DEFAULT_TTL_SECONDS:
+            msg = f"a key may be cached for 0 to {DEFAULT_TTL_SECONDS:g} seconds, not {ttl}"
+            raise ValueError(msg)
         self.engine = engine
         self.ttl = ttl
+        self.clock = clock
         self._lock = threading.Lock()
         self._by_person: dict[str, tuple[str, bytes, float]] = {}  # person -> key id, key, at
         self._by_id: dict[str, tuple[str, bytes, float]] = {}  # key id -> person, key, at
@@ -73,7 +85,7 @@ class KeyStore:
 
     def key_for(self, person_id: str) -> tuple[str, bytes]:
         """The person's key id and key, made now if they have none; `PersonErased` if erased."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             cached = self._by_person.get(person_id)
         if cached is not None and now - cached[2] < self.ttl:
@@ -110,7 +122,7 @@ class KeyStore:
 
     def key_by_id(self, key_id: str) -> bytes | None:
         """The key with this id, or None when it was destroyed (or never existed)."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             if key_id in self._gone:
                 return None
