@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from helgeland_contracts.personal import ERASED
 from helgeland_pipeline.bootstrap import Services, build_services
+from helgeland_pipeline.domain.candidates import ContactKind
 from helgeland_pipeline.privacy.retention import NAME, RetentionJob
 from helgeland_pipeline.readside.hospital.tables import candidates
 from helgeland_pipeline.settings import Settings
@@ -95,3 +96,43 @@ def test_one_process_runs_the_job(services: Services) -> None:
     ):
         assert job.tick(first) == []
         assert job.tick(second) is None  # the other process leads: this one stands by
+
+
+def test_people_who_never_applied_are_erased_a_set_time_after_the_last_event_about_them(
+    services: Services, clock: Clock
+) -> None:
+    app = services.app
+    quiet = app.register_candidate(RECRUITER, "Siri Student", "siri@example.no").id
+    met_again = app.register_candidate(RECRUITER, "Per Student", "per@example.no").id
+    journey = Journey(app)
+    journey.open_round()
+    applied = journey.applicant("Ola Søker")  # in a round that never closes: kept
+    clock.advance(days=200)
+    app.record_student_contact(RECRUITER, met_again, ContactKind.PLACEMENT, "1833")
+    services.catch_up()
+    before = names(services)
+    job = RetentionJob(services, days=365, interval_seconds=3600, unapplied_days=300)
+
+    clock.advance(days=99)  # 299 days after registering
+    assert job.run_once() == []
+    clock.advance(days=2)
+    assert job.run_once() == [quiet]
+    clock.advance(days=200)  # 301 days after the placement
+    assert job.run_once() == [met_again]
+    assert job.run_once() == []  # erased once
+    after = names(services)
+    assert after[str(quiet)] == after[str(met_again)] == ERASED
+    assert after[str(applied)] == before[str(applied)] == "Ola Søker"
+    assert app.personal_data_of(quiet) == []
+    assert not app.keys.is_erased(str(applied))
+
+
+def test_the_worker_is_configured_with_the_unapplied_retention(settings: Settings) -> None:
+    short = settings.model_copy(update={"retention_unapplied_days": 30})
+    services = build_services(short, clock=Clock(), migrate=True)
+    try:
+        services.start_runners()
+        (job,) = [j for j in services.jobs if isinstance(j, RetentionJob)]
+        assert job.unapplied_days == 30
+    finally:
+        services.close()

@@ -101,6 +101,7 @@ class Services:
                 self,
                 self.settings.retention_unhired_days,
                 self.settings.retention_interval_seconds,
+                unapplied_days=self.settings.retention_unapplied_days,
             )
         )
         self.pruner = AccessLogPruner(

@@ -103,6 +103,12 @@ class Settings(EdgeSettings, BaseSettings):  # the edges' settings too
         ge=1,
         description="candidates never hired are erased this many days after their round closes",
     )
+    retention_unapplied_days: int = Field(
+        default=365,
+        ge=1,
+        description="people registered (student contacts) who never applied to a round are "
+        "erased this many days after the last event about them",
+    )
     retention_interval_seconds: float = Field(
         default=3600.0, gt=0, description="how often the retention job looks for them"
     )

@@ -3,7 +3,10 @@
 A round closes when its list is made final (`ListFinalised`). A candidate of that round who
 never accepted a LIS1 offer is erased `retention_unhired_days` (`HELGELAND_RETENTION_UNHIRED_
 DAYS`, default 365) after that, like an erasure on request but with the basis `retention`.
-Candidates who never applied to a round are not covered: they belong to no round that closes.
+People registered but who never applied to a round (student contacts) belong to no round that
+closes: they are erased `retention_unapplied_days` (`HELGELAND_RETENTION_UNAPPLIED_DAYS`, default
+365) after the last event about them (a contact, a correction of their details), basis
+`retention` too.
 
 The job runs in the process that runs the projection workers (`helgeland serve`, `helgeland
 project`), once per `retention_interval_seconds` (the first time one interval after start);
@@ -33,19 +36,54 @@ _log = logging.getLogger("helgeland.privacy")
 NAME = "privacy-retention"
 ACTOR = Actor("system:retention", "Helgelandslegen", Role.ADMIN)
 REASON = "Lagringstid utløpt (ikke ansatt)"
+REASON_UNAPPLIED = "Lagringstid utløpt (søkte aldri)"
 
 
 class RetentionJob:
-    def __init__(self, services: Services, days: int, interval_seconds: float) -> None:
+    def __init__(
+        self,
+        services: Services,
+        days: int,
+        interval_seconds: float,
+        *,
+        unapplied_days: int = 365,
+    ) -> None:
         self.services = services
         self.days = days
+        self.unapplied_days = unapplied_days
         self.interval = interval_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def due(self, now: datetime) -> list[UUID]:
-        """Candidates never hired whose round's list was final more than `days` ago, and who
-        are not erased yet."""
+        """Who is to be erased now and is not erased yet: the never hired whose round's list
+        was final more than `days` ago, and the never applied (`unapplied_days`)."""
+        return [cid for cid, _ in self._due(now)]
+
+    def _due(self, now: datetime) -> list[tuple[UUID, str]]:
+        """Who is due, each with the reason recorded: the never hired, then the never applied."""
+        return [(cid, REASON) for cid in self._unhired(now)] + [
+            (cid, REASON_UNAPPLIED) for cid in self._unapplied(now)
+        ]
+
+    def _unapplied(self, now: datetime) -> list[UUID]:
+        """People registered who never applied, with no event about them for `unapplied_days`."""
+        cutoff = now - timedelta(days=self.unapplied_days)
+        c = candidates.c
+        erased = select(person_keys.c.person_id).where(person_keys.c.erased_at.is_not(None))
+        query = (
+            select(c.candidate_id)
+            .where(
+                c.round_id.is_(None),
+                c.last_event_at <= cutoff,
+                c.candidate_id.not_in(erased),
+            )
+            .order_by(c.seq)
+        )
+        with self.services.engine.connect() as conn:
+            return [UUID(cid) for cid in conn.execute(query).scalars()]
+
+    def _unhired(self, now: datetime) -> list[UUID]:
         cutoff = now - timedelta(days=self.days)
         c, r = candidates.c, rounds.c
         erased = select(person_keys.c.person_id).where(person_keys.c.erased_at.is_not(None))
@@ -67,9 +105,9 @@ class RetentionJob:
         """Erase every candidate due now; return whom."""
         now = self.services.app.clock()
         done: list[UUID] = []
-        for candidate_id in self.due(now):
+        for candidate_id, reason in self._due(now):
             try:
-                erase(self.services, ACTOR, candidate_id, REASON, ErasureBasis.RETENTION)
+                erase(self.services, ACTOR, candidate_id, reason, ErasureBasis.RETENTION)
             except DomainError as error:  # one refused erasure must not stop the others
                 log(
                     _log,
@@ -86,6 +124,7 @@ class RetentionJob:
             "retention run",
             erased=len(done),
             days=self.days,
+            unapplied_days=self.unapplied_days,
             candidate_ids=[str(c) for c in done],
         )
         return done
