@@ -55,11 +55,14 @@ FIELD_NAMES = {
     "given": "samtykke",
     "url": "adresse",
     "event_types": "hendelser",
+    "as_of": "per dato",
+    "known_at": "kjent per",
 }
 
 # Pydantic's error types, as Norwegian predicates ("«navn» må fylles ut").
 VALIDATION = {
     "missing": "må fylles ut",
+    "string_type": "må fylles ut",  # a blank form field reaches the model as None
     "string_too_short": "må fylles ut",
     "string_too_long": "kan være høyst {max_length} tegn",
     "too_short": "må ha minst {min_length} valg",
@@ -198,6 +201,17 @@ DOMAIN: list[tuple[str, str]] = [
     (r"an event cannot have happened in the future.*", "Det kan ikke ha skjedd i fremtiden"),
     (r"a single line of text may not contain .*", "Teksten må stå på én linje, uten kontrolltegn"),
     (r"expected an ISO 8601 time.*", "Skriv tidspunktet som dato og klokkeslett"),
+    (r"a municipality sees its own .*", "En kommune ser bare sine egne sider"),
+    (r"webhook subscriptions are the municipality's own", "Abonnementene er kommunens egne"),
+    (r"(\w+) must be a date \(YYYY-MM-DD\), not .*", "«{0}» må være en dato (ÅÅÅÅ-MM-DD)"),
+    (
+        r"(\w+) must be a whole number from (\d+) to (\d+), not .*",
+        "«{0}» må være et helt tall fra {1} til {2}",
+    ),
+    (
+        r"as_of and known_at cannot lie in the future",
+        "«per dato» og «kjent per» kan ikke ligge i fremtiden",
+    ),
     (r"the cursor is not valid", "Lenken til neste side er ikke gyldig"),
     (r"milestones come in order.*", "Milepælene må komme i rekkefølge"),
     (
@@ -220,7 +234,7 @@ def domain_message(text: str) -> str | None:
     for pattern, norwegian_text in _DOMAIN:
         found = pattern.match(text)
         if found:
-            return norwegian_text.format(*found.groups())
+            return norwegian_text.format(*(FIELD_NAMES.get(g, g) for g in found.groups()))
     return None
 
 
