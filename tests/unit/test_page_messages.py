@@ -11,12 +11,12 @@ from helgeland_contracts.privacy_v1 import ErasureRequest
 from helgeland_pipeline.domain.common import InvalidInput, InvariantViolated
 from helgeland_pipeline.web.messages import DOMAIN, norwegian
 from helgeland_platform.egress import REFUSED, DestinationRefused
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 ENGLISH = re.compile(r"\b(the|must|is|not|should|field|required|value|at least|input)\b", re.I)
 
 
-def refusal(model: type, data: dict[str, object]) -> str:
+def refusal(model: type[BaseModel], data: dict[str, object]) -> str:
     with pytest.raises(ValidationError) as caught:
         model.model_validate(data)
     return norwegian(caught.value)
