@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -129,44 +130,37 @@ async def round_page(
     )
 
 
-@router.post("/runder/{round_id}/videre")
-async def advance_round(
-    request: Request, round_id: UUID, actor: PageActor, services: ServicesDep, form: Form
-) -> Response:
-    _recruiter(request, actor, services)
-    here = f"/sykehus/runder/{round_id}"
-
-    def call() -> Any:
-        body = RoundAdvance.model_validate(_fields(form, "status"))
-        return rounds.advance_round(round_id, body, actor, services)
-
-    return await act(request, call, here, here, "Runden er flyttet videre.")
-
-
-@router.post("/runder/{round_id}/endelig")
-async def finalise(
-    request: Request, round_id: UUID, actor: PageActor, services: ServicesDep, _: Form
-) -> Response:
-    _recruiter(request, actor, services)
-    here = f"/sykehus/runder/{round_id}"
-
-    def call() -> Any:
-        return rounds.finalise_list(round_id, Backdatable(), actor, services)
-
-    return await act(request, call, here, here, "Listen er endelig.")
+def _recruiter_command(
+    section: str, param: str, path: str, message: str
+) -> Callable[[Build], Build]:
+    """A POST on a round's or a candidate's page: its command, then back to that page."""
+    return form_command(
+        router,
+        f"/{section}/{{{param}}}/{path}",
+        message,
+        lambda p: _recruiter(p.request, p.actor, p.services),
+        lambda p: f"/sykehus/{section}/{p.uuid(param)}",
+    )
 
 
-@router.post("/runder/{round_id}/til-forumet")
-async def send_list(
-    request: Request, round_id: UUID, actor: PageActor, services: ServicesDep, _: Form
-) -> Response:
-    _recruiter(request, actor, services)
-    here = f"/sykehus/runder/{round_id}"
+_round_command = partial(_recruiter_command, "runder", "round_id")
+_candidate_command = partial(_recruiter_command, "kandidater", "candidate_id")
 
-    def call() -> Any:
-        return forum.send_list(round_id, Backdatable(), actor, services)
 
-    return await act(request, call, here, here, "Listen er sendt til kommuneoverlegeforumet.")
+@_round_command("videre", "Runden er flyttet videre.")
+def advance_round(p: Posted) -> Any:
+    body = RoundAdvance.model_validate(p.fields("status"))
+    return rounds.advance_round(p.uuid("round_id"), body, p.actor, p.services)
+
+
+@_round_command("endelig", "Listen er endelig.")
+def finalise(p: Posted) -> Any:
+    return rounds.finalise_list(p.uuid("round_id"), Backdatable(), p.actor, p.services)
+
+
+@_round_command("til-forumet", "Listen er sendt til kommuneoverlegeforumet.")
+def send_list(p: Posted) -> Any:
+    return forum.send_list(p.uuid("round_id"), Backdatable(), p.actor, p.services)
 
 
 # --- candidates ---------------------------------------------------------------------------
@@ -268,17 +262,6 @@ async def candidate_page(
         consent_texts=[
             services.core.app.consent_texts.current(purpose, today) for purpose in ConsentPurpose
         ],
-    )
-
-
-def _candidate_command(path: str, message: str) -> Callable[[Build], Build]:
-    """A POST on a candidate's page: the form's fields into the API's body, then its route."""
-    return form_command(
-        router,
-        f"/kandidater/{{candidate_id}}/{path}",
-        message,
-        lambda p: _recruiter(p.request, p.actor, p.services),
-        lambda p: f"/sykehus/kandidater/{p.uuid('candidate_id')}",
     )
 
 
