@@ -13,16 +13,20 @@ import subprocess
 import tarfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from helgeland_pipeline.api.main import create_app
 from helgeland_pipeline.settings import Settings
+from playwright.sync_api import Page, Route, expect, sync_playwright
 
+from tests.browser.pages import Browser
 from tests.integration.notify_support import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -97,11 +101,16 @@ def served(settings: Settings) -> Iterator[Served]:
     The journey follows one candidate into the evaluator's figures, so small cells are shown
     (k = 1, as the replay tests do); withholding them is tested on the API.
     """
-    settings = settings.model_copy(update={"evaluation_min_cell": 1})
+    with serve(settings.model_copy(update={"evaluation_min_cell": 1})) as found:
+        yield found
+
+
+@contextmanager
+def serve(settings: Settings, started: Callable[[FastAPI], None] | None = None) -> Iterator[Served]:
+    """Serve `create_app(settings)`; `started` sees the app once its lifespan has run."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -116,6 +125,8 @@ def served(settings: Settings) -> Iterator[Served]:
         assert time.monotonic() < deadline, "the server did not start"
         assert thread.is_alive(), "the server stopped while starting"
         time.sleep(0.2)
+    if started is not None:
+        started(app)
     try:
         yield Served(url, settings)
     finally:
@@ -130,3 +141,36 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when == "call" and getattr(report, "failed", False):
         item.failed_call = True  # type: ignore[attr-defined]
     return report
+
+
+@pytest.fixture
+def browser(
+    served: Served, chromium: Path, axe_script: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=FLAGS)
+        context = launched.new_context(locale="nb-NO", bypass_csp=True, accept_downloads=True)
+
+        def offline(route: Route) -> None:
+            # Every asset must come from the service itself: anything else fails the page.
+            if route.request.url.startswith(served.url):
+                route.continue_()
+            else:
+                route.abort()
+
+        context.route("**/*", offline)
+        page: Page = context.new_page()
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)  # a busy machine: waiting is not a failure
+        try:
+            yield Browser(page, served.url, axe_script)
+        finally:
+            failed = getattr(request.node, "failed_call", False)
+            if failed:
+                shots = Path(os.environ.get("HELGELAND_SCREENSHOTS", tmp_path))
+                shots.mkdir(parents=True, exist_ok=True)
+                shot = shots / f"{request.node.name}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot of the failure: {shot}")
+            context.close()
+            launched.close()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from helgeland_pipeline.domain.common import Role
+from helgeland_pipeline.domain.common import Role, programme_day
 
 from tests.e2e.api import PROBLEM, Api
 
@@ -39,6 +40,32 @@ async def test_an_administrator_pages_through_who_read_a_candidate(api: Api) -> 
     assert [e["route"] for e in about_ola.json()["items"]] == ["/candidates"]
     # Reading the access log is not itself a read of candidates' personal data.
     assert len((await api.client.get("/access-log", headers=admin)).json()["items"]) == 4
+
+
+async def test_the_access_log_narrows_to_norwegian_days(api: Api) -> None:
+    kari = await api.register("Kari Nordmann")
+    await api.read(f"/candidates/{kari}")
+    admin = api.auth(Role.ADMIN)
+    today = programme_day(datetime.now(UTC))
+    days = {
+        "yesterday": today - timedelta(days=1),
+        "today": today,
+        "tomorrow": today + timedelta(days=1),
+    }
+
+    async def count(**params: date) -> int:
+        query = {"candidate": kari} | {k: v.isoformat() for k, v in params.items()}
+        answer = await api.client.get("/access-log", params=query, headers=admin)
+        assert answer.status_code == 200, answer.text
+        return len(answer.json()["items"])
+
+    assert await count(since=days["today"], until=days["today"]) == 1
+    assert await count(since=days["yesterday"]) == 1
+    assert await count(since=days["tomorrow"]) == 0
+    assert await count(until=days["yesterday"]) == 0
+    refused = await api.client.get("/access-log", params={"since": "31.12.2026"}, headers=admin)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == PROBLEM
 
 
 async def test_the_access_log_refuses_others_and_bad_input(api: Api) -> None:

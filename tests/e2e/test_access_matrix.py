@@ -787,14 +787,17 @@ class PageRow:
     allowed: frozenset[str]
     path: PageBuild
     status: int = 200
+    subject_access: bool = False  # the person's own data in full (see `Row`)
 
 
-def _page(route: str, allowed: frozenset[str], path: PageBuild, status: int = 200) -> PageRow:
-    return PageRow("GET", route, allowed, path, status)
+def _page(
+    route: str, allowed: frozenset[str], path: PageBuild, subject_access: bool = False
+) -> PageRow:
+    return PageRow("GET", route, allowed, path, 200, subject_access)
 
 
-def _form(route: str, allowed: frozenset[str], path: PageBuild) -> PageRow:
-    return PageRow("POST", route, allowed, path, 303)
+def _form(route: str, allowed: frozenset[str], path: PageBuild, status: int = 303) -> PageRow:
+    return PageRow("POST", route, allowed, path, status)
 
 
 R = f"/kommune/{OWN}"
@@ -880,6 +883,56 @@ PAGES = [
         OWN_MUNICIPALITY,
         lambda s: rana_offer_page(s, "withdraw"),
     ),
+    _form(
+        "/kommune/{number}/kandidater/{candidate_id}/invitasjoner/{invitation_id}/svar",
+        OWN_MUNICIPALITY,
+        lambda s: f"{R}/kandidater/{s.ola}/invitasjoner/{s.invitation()}/svar",
+    ),
+    _form(
+        "/kommune/{number}/kandidater/{candidate_id}/invitasjoner/{invitation_id}/holdt",
+        OWN_MUNICIPALITY,
+        lambda s: (
+            f"{R}/kandidater/{s.ola}/invitasjoner/{s.invitation(InvitationAnswer.ACCEPTED)}/holdt"
+        ),
+    ),
+    _form("/sykehus/kandidater/{candidate_id}/samtykke", RECRUITERS, candidate_form("samtykke")),
+    # webhook subscriptions: the municipality's own (they belong to its organisation)
+    _page("/kommune/{number}/varsler", frozenset({MUNICIPALITY_OWN}), lambda s: f"{R}/varsler"),
+    _form("/kommune/{number}/varsler", frozenset({MUNICIPALITY_OWN}), lambda s: f"{R}/varsler"),
+    _form(
+        "/kommune/{number}/varsler/{subscription_id}/slett",
+        frozenset({MUNICIPALITY_OWN}),
+        lambda s: f"{R}/varsler/{s.rana_subscription()}/slett",
+    ),
+    # privacy: erasure and the access log for administrators; the export as the API's
+    _page("/personvern", frozenset({ADMIN}), lambda s: "/personvern"),
+    _page(
+        "/personvern/kandidater/{candidate_id}/sletting",
+        frozenset({ADMIN}),
+        lambda s: f"/personvern/kandidater/{s.kari}/sletting",
+    ),
+    _form(
+        "/personvern/kandidater/{candidate_id}/sletting",
+        frozenset({ADMIN}),
+        lambda s: f"/personvern/kandidater/{s.candidate()}/sletting",
+        200,
+    ),
+    _form(
+        "/personvern/kandidater/{candidate_id}/sletting/bekreft",
+        frozenset({ADMIN}),
+        lambda s: f"/personvern/kandidater/{s.candidate()}/sletting/bekreft",
+    ),
+    _page(
+        "/personvern/tilgangslogg",
+        frozenset({ADMIN}),
+        lambda s: f"/personvern/tilgangslogg?kandidat={s.kari}&fra={in_days(-1)}",
+    ),
+    _page(
+        "/sykehus/kandidater/{candidate_id}/innsyn.{kind}",
+        RECRUITERS,
+        lambda s: f"/sykehus/kandidater/{s.kari}/innsyn.html",
+        subject_access=True,
+    ),
     _form("/logg-ut", EVERYONE, lambda s: "/logg-ut"),
 ]
 
@@ -953,8 +1006,12 @@ async def test_every_page_for_every_role(api: Api) -> None:
                         problems.append(f"{where}: refused, yet something was written")
                     if "Ingen tilgang" not in response.text or 'lang="nb"' not in response.text:
                         problems.append(f"{where}: not the Norwegian 403 page")
-                if row.method == "GET" and response.headers.get("content-type", "").startswith(
-                    ("text/html", "text/csv")
+                if (
+                    row.method == "GET"
+                    and not row.subject_access
+                    and response.headers.get("content-type", "").startswith(
+                        ("text/html", "text/csv")
+                    )
                 ):
                     problems += [f"{where}: {leak}" for leak in leaks(role, s, None, response.text)]
                 if row.route == "/logg-ut":  # signed out: sign in again for the next rows

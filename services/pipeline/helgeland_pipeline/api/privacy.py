@@ -3,6 +3,7 @@ log, and a person's export."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -30,7 +31,7 @@ from helgeland_pipeline.api.deps import (
 )
 from helgeland_pipeline.api.personal_data import PersonalData
 from helgeland_pipeline.domain.candidates import ConsentPurpose, ErasureBasis
-from helgeland_pipeline.domain.common import Actor
+from helgeland_pipeline.domain.common import Actor, start_of_day
 from helgeland_pipeline.privacy.erasure import erase
 from helgeland_pipeline.privacy.export import build_export
 from helgeland_pipeline.privacy.html import render_export
@@ -89,10 +90,20 @@ async def access_log(
     person: Annotated[SingleLine | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> AccessLogPage:
     """Who read personal data, newest first: about a `candidate`, or by a `person` (token
-    subject), a page at a time. Administrators only."""
-    return await services.access_log.entries(candidate, person, limit, cursor)
+    subject), on or after the day `since` and up to the end of the day `until` (Norwegian
+    days), a page at a time. Administrators only."""
+    return await services.access_log.entries(
+        candidate,
+        person,
+        limit,
+        cursor,
+        start_of_day(since) if since else None,
+        start_of_day(until + timedelta(days=1)) if until else None,
+    )
 
 
 @router.get(

@@ -16,6 +16,11 @@ def programme_day(moment: datetime) -> date:
     return moment.astimezone(PROGRAMME_TIME_ZONE).date()
 
 
+def start_of_day(day: date) -> datetime:
+    """The first moment of a Norwegian calendar day."""
+    return datetime.combine(day, time(0, 0), tzinfo=PROGRAMME_TIME_ZONE)
+
+
 def end_of_day(day: date) -> datetime:
     """The last second of a Norwegian calendar day: a bare date as a moment."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=PROGRAMME_TIME_ZONE)

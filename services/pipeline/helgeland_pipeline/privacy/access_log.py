@@ -101,14 +101,21 @@ class AccessLog:
         person: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        since: datetime | None = None,
+        before: datetime | None = None,
     ) -> AccessLogPage:
-        """Newest first, about a candidate and/or by a person, a page at a time."""
+        """Newest first, about a candidate and/or by a person, from `since` to just `before`,
+        a page at a time."""
         query = select(access_log).order_by(access_log.c.id.desc()).limit(limit + 1)
         if candidate is not None:
             about = select(subjects.c.entry_id).where(subjects.c.candidate_id == str(candidate))
             query = query.where(access_log.c.id.in_(about))
         if person is not None:
             query = query.where(access_log.c.person == person)
+        if since is not None:
+            query = query.where(access_log.c.at >= since)
+        if before is not None:
+            query = query.where(access_log.c.at < before)
         if cursor is not None:
             query = query.where(access_log.c.id < _decode(cursor))
         async with self.engine.connect() as conn:

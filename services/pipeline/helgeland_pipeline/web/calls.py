@@ -7,54 +7,26 @@ page can never let a role do or read what the API would refuse it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, get_args
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar, get_args
 from uuid import UUID
 
 from eventsourcing.persistence import RecordConflictError
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
-from helgeland_pipeline.api.deps import NotYetVisible, reads
+from helgeland_pipeline.api.deps import NotYetVisible, ServicesDep, reads
+from helgeland_pipeline.app_base import NotFound
 from helgeland_pipeline.bootstrap import ApiServices
 from helgeland_pipeline.domain.common import Actor, InvalidInput, InvariantViolated
+from helgeland_pipeline.web.messages import norwegian
 from helgeland_pipeline.web.render import flash, see_other
+from helgeland_pipeline.web.session import checked_form, page_actor
 
 T = TypeVar("T")
-
-FIELD_NAMES = {
-    "name": "navn",
-    "email": "e-post",
-    "phone": "telefon",
-    "positions": "stillinger",
-    "coupled_positions": "koblede stillinger",
-    "application_deadline": "søknadsfrist",
-    "lis1_starts_on": "LIS1 starter",
-    "kind": "type",
-    "municipality": "kommune",
-    "round_id": "runde",
-    "preference": "ønsket karriere",
-    "local_connection": "lokal tilknytning",
-    "consent_to_share": "samtykke",
-    "interviewer": "intervjuer",
-    "primary_care_interest": "interesse for allmennpraksis",
-    "notes": "notater",
-    "unit": "enhet",
-    "coupled": "koblet",
-    "answer_by": "svarfrist",
-    "reason": "begrunnelse",
-    "proposed_times": "foreslått tidspunkt",
-    "start_date": "startdato",
-    "expires_on": "tilbudet gjelder til",
-    "training_share": "andel tid til utdanning",
-    "out_of_hours_share": "andel legevakt",
-    "list_length": "listelengde",
-    "pay_model": "lønnsmodell",
-    "supervisor": "veileder",
-    "supervision_group": "veiledningsgruppe",
-    "status": "status",
-}
 
 
 def allowed(alias: Any, actor: Actor) -> Actor:
@@ -66,23 +38,6 @@ def allowed(alias: Any, actor: Actor) -> Actor:
 def ensure_live(request: Request, services: ApiServices, read_model: str) -> None:
     """The API's check that the read model's version is built (503 page otherwise)."""
     reads(read_model).dependency(request, services)
-
-
-def norwegian(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        parts = []
-        for item in error.errors():
-            field = next((str(p) for p in reversed(item["loc"]) if isinstance(p, str)), "")
-            name = FIELD_NAMES.get(field, field)
-            parts.append(f"«{name}»: {item['msg']}" if name else item["msg"])
-        return "Sjekk feltene: " + "; ".join(parts)
-    if isinstance(error, InvariantViolated):
-        return f"Kunne ikke lagres: det bryter en regel i programmet ({error})."
-    if isinstance(error, InvalidInput):
-        return f"Ugyldige opplysninger: {error}."
-    if isinstance(error, RecordConflictError):
-        return "Noen andre endret det samme samtidig. Last siden på nytt og prøv igjen."
-    return str(error)
 
 
 async def act(
@@ -119,3 +74,58 @@ def form_value(value: object) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A page's form as posted: who sent it, its fields and the address's parameters."""
+
+    request: Request
+    actor: Actor
+    services: ApiServices
+    form: FormData
+
+    def param(self, name: str) -> str:
+        return str(self.request.path_params[name])
+
+    def uuid(self, name: str) -> UUID:
+        try:
+            return UUID(self.param(name))
+        except ValueError:
+            raise NotFound(f"no {name} {self.param(name)!r}") from None
+
+    def fields(self, *names: str) -> dict[str, Any]:
+        return {name: form_value(self.form.get(name)) for name in names}
+
+
+Build = Callable[[Posted], Any]
+
+
+def form_command(
+    router: APIRouter,
+    path: str,
+    message: str,
+    guard: Callable[[Posted], object],
+    back: Callable[[Posted], str],
+) -> Callable[[Build], Build]:
+    """A form's POST: the role check (`guard`), the fields into the API's body and its route
+    (the decorated function), then back to `back` with `message`, or with the refusal."""
+
+    def decorate(build: Build) -> Build:
+        async def handle(
+            request: Request, actor: PageActor, services: ServicesDep, form: Form
+        ) -> Response:
+            posted = Posted(request, actor, services, form)
+            guard(posted)
+            here = back(posted)
+            return await act(request, lambda: build(posted), here, here, message)
+
+        handle.__name__ = build.__name__
+        router.post(path)(handle)
+        return build
+
+    return decorate

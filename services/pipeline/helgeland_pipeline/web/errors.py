@@ -21,6 +21,8 @@ from helgeland_pipeline.api.deps import Forbidden, NotYetVisible, ReadModelBuild
 from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.domain.common import InvalidInput, InvariantViolated
 from helgeland_pipeline.domain.forum import NotYours, UnknownItem
+from helgeland_pipeline.readside.hospital.queries import BadCursor
+from helgeland_pipeline.web.messages import norwegian
 from helgeland_pipeline.web.render import page
 from helgeland_pipeline.web.session import CsrfRefused, SignInRequired
 
@@ -75,6 +77,8 @@ def _status_of(error: Exception) -> int:
         return 409
     if isinstance(error, ReadModelBuilding):
         return 503
+    if isinstance(error, BadCursor):
+        return 400
     if isinstance(error, RequestValidationError):
         return 404 if any(e.get("loc", ("",))[0] == "path" for e in error.errors()) else 400
     if isinstance(error, StarletteHTTPException):
@@ -86,7 +90,7 @@ def _page_or(original: Handler | None) -> Handler:
     async def handle(request: Request, error: Exception) -> Response:
         if is_page(request):
             status = _status_of(error)
-            detail = None if status in (404, 500) else str(error)
+            detail = None if status in (404, 500) else norwegian(error)
             if isinstance(error, CsrfRefused):
                 detail = "Skjemaet manglet sikkerhetsnøkkelen. Last siden på nytt og prøv igjen."
             return error_page(request, status, detail)
@@ -117,6 +121,7 @@ def register_page_error_handlers(app: FastAPI) -> None:
         ReadModelBuilding,
         CsrfRefused,
         ValidationError,
+        BadCursor,
     ]
     existing: dict[Any, Handler] = dict(app.exception_handlers)
     for kind in handled:

@@ -14,14 +14,11 @@ from helgeland_pipeline.api import evaluation as api
 from helgeland_pipeline.api.deps import ServicesDep
 from helgeland_pipeline.domain.common import Actor, InvalidInput, end_of_day, programme_day
 from helgeland_pipeline.evaluation import report
-from helgeland_pipeline.web.calls import allowed, ensure_live
+from helgeland_pipeline.web.calls import PageActor, allowed, ensure_live
 from helgeland_pipeline.web.errors import PageRoute
 from helgeland_pipeline.web.render import page
-from helgeland_pipeline.web.session import page_actor
 
 router = APIRouter(prefix="/evaluering", route_class=PageRoute, include_in_schema=False)
-
-PageActor = Annotated[Actor, Depends(page_actor)]
 DateField = Annotated[str | None, Query(max_length=10)]
 
 
@@ -53,6 +50,21 @@ def _evaluator(request: Request, actor: Actor, services: ServicesDep) -> None:
 def _query(as_of: str | None, known_at: str | None, **extra: str) -> str:
     parts = {"as_of": as_of or "", "known_at": known_at or "", **extra}
     return "&".join(f"{k}={v}" for k, v in parts.items() if v)
+
+
+def _checked_times(
+    request: Request,
+    actor: PageActor,
+    services: ServicesDep,
+    as_of: DateField = None,
+    known_at: DateField = None,
+) -> api.Times:
+    """An evaluator's page: the role and the read model checked, the dates as `Times`."""
+    _evaluator(request, actor, services)
+    return _times(services, as_of, known_at)
+
+
+Times = Annotated[api.Times, Depends(_checked_times)]
 
 
 @router.get("")
@@ -91,29 +103,17 @@ async def overview(
 
 @router.get("/overlevelse.png")
 async def survival_plot(
-    request: Request,
     actor: PageActor,
     services: ServicesDep,
-    as_of: DateField = None,
-    known_at: DateField = None,
+    times: Times,
     scope: Scope = "municipality",
     group_by: api.Grouping = "all",
 ) -> Response:
-    _evaluator(request, actor, services)
-    times = _times(services, as_of, known_at)
     return await api.survival_plot(actor, services, times, scope, group_by)
 
 
 @router.get("/kohort.csv")
-async def cohort_csv(
-    request: Request,
-    actor: PageActor,
-    services: ServicesDep,
-    as_of: DateField = None,
-    known_at: DateField = None,
-) -> Response:
-    _evaluator(request, actor, services)
-    times = _times(services, as_of, known_at)
+async def cohort_csv(actor: PageActor, services: ServicesDep, times: Times) -> Response:
     response: Any = await api.cohort(actor, services, times, "csv")
     day = programme_day(times.as_of).isoformat()
     response.headers["Content-Disposition"] = f'attachment; filename="kohort-{day}.csv"'
@@ -121,16 +121,8 @@ async def cohort_csv(
 
 
 @router.get("/rapport.html")
-async def report_html(
-    request: Request,
-    actor: PageActor,
-    services: ServicesDep,
-    as_of: DateField = None,
-    known_at: DateField = None,
-) -> Response:
+async def report_html(services: ServicesDep, times: Times) -> Response:
     """The same dated report as `helgeland report`, as a download."""
-    _evaluator(request, actor, services)
-    times = _times(services, as_of, known_at)
     queries = services.evaluation
     funnel = await queries.funnel(times.as_of, times.known_at, "all")
     retention = {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from helgeland_contracts.api_v1 import (
     Answer,
@@ -23,22 +24,29 @@ from helgeland_contracts.api_v1 import (
     StudentContact,
     Withdrawal,
 )
+from helgeland_contracts.privacy_v1 import ConsentChange
 from starlette.datastructures import FormData
 
-from helgeland_pipeline.api import candidates, forum, rounds
-from helgeland_pipeline.api.deps import Recruiter, ServicesDep
+from helgeland_pipeline.api import candidates, forum, privacy, rounds
+from helgeland_pipeline.api.deps import ConsentKeeper, Recruiter, ServicesDep
 from helgeland_pipeline.api.personal_data import personal_data
-from helgeland_pipeline.bootstrap import ApiServices
+from helgeland_pipeline.domain.candidates import ConsentPurpose
 from helgeland_pipeline.domain.common import Actor, programme_day
-from helgeland_pipeline.web.calls import act, allowed, ensure_live, form_value
+from helgeland_pipeline.web.calls import (
+    Build,
+    Form,
+    PageActor,
+    Posted,
+    act,
+    allowed,
+    ensure_live,
+    form_command,
+    form_value,
+)
 from helgeland_pipeline.web.errors import PageRoute, error_page
 from helgeland_pipeline.web.render import page
-from helgeland_pipeline.web.session import checked_form, page_actor
 
 router = APIRouter(prefix="/sykehus", route_class=PageRoute, include_in_schema=False)
-
-PageActor = Annotated[Actor, Depends(page_actor)]
-Form = Annotated[FormData, Depends(checked_form)]
 
 
 def _recruiter(request: Request, actor: Actor, services: ServicesDep) -> Actor:
@@ -122,44 +130,37 @@ async def round_page(
     )
 
 
-@router.post("/runder/{round_id}/videre")
-async def advance_round(
-    request: Request, round_id: UUID, actor: PageActor, services: ServicesDep, form: Form
-) -> Response:
-    _recruiter(request, actor, services)
-    here = f"/sykehus/runder/{round_id}"
-
-    def call() -> Any:
-        body = RoundAdvance.model_validate(_fields(form, "status"))
-        return rounds.advance_round(round_id, body, actor, services)
-
-    return await act(request, call, here, here, "Runden er flyttet videre.")
-
-
-@router.post("/runder/{round_id}/endelig")
-async def finalise(
-    request: Request, round_id: UUID, actor: PageActor, services: ServicesDep, _: Form
-) -> Response:
-    _recruiter(request, actor, services)
-    here = f"/sykehus/runder/{round_id}"
-
-    def call() -> Any:
-        return rounds.finalise_list(round_id, Backdatable(), actor, services)
-
-    return await act(request, call, here, here, "Listen er endelig.")
+def _recruiter_command(
+    section: str, param: str, path: str, message: str
+) -> Callable[[Build], Build]:
+    """A POST on a round's or a candidate's page: its command, then back to that page."""
+    return form_command(
+        router,
+        f"/{section}/{{{param}}}/{path}",
+        message,
+        lambda p: _recruiter(p.request, p.actor, p.services),
+        lambda p: f"/sykehus/{section}/{p.uuid(param)}",
+    )
 
 
-@router.post("/runder/{round_id}/til-forumet")
-async def send_list(
-    request: Request, round_id: UUID, actor: PageActor, services: ServicesDep, _: Form
-) -> Response:
-    _recruiter(request, actor, services)
-    here = f"/sykehus/runder/{round_id}"
+_round_command = partial(_recruiter_command, "runder", "round_id")
+_candidate_command = partial(_recruiter_command, "kandidater", "candidate_id")
 
-    def call() -> Any:
-        return forum.send_list(round_id, Backdatable(), actor, services)
 
-    return await act(request, call, here, here, "Listen er sendt til kommuneoverlegeforumet.")
+@_round_command("videre", "Runden er flyttet videre.")
+def advance_round(p: Posted) -> Any:
+    body = RoundAdvance.model_validate(p.fields("status"))
+    return rounds.advance_round(p.uuid("round_id"), body, p.actor, p.services)
+
+
+@_round_command("endelig", "Listen er endelig.")
+def finalise(p: Posted) -> Any:
+    return rounds.finalise_list(p.uuid("round_id"), Backdatable(), p.actor, p.services)
+
+
+@_round_command("til-forumet", "Listen er sendt til kommuneoverlegeforumet.")
+def send_list(p: Posted) -> Any:
+    return forum.send_list(p.uuid("round_id"), Backdatable(), p.actor, p.services)
 
 
 # --- candidates ---------------------------------------------------------------------------
@@ -258,86 +259,72 @@ async def candidate_page(
             services.core.app.reference.municipalities.values(), key=lambda m: m.name
         ),
         default_answer_by=(today + timedelta(days=14)).isoformat(),
+        consent_texts=[
+            services.core.app.consent_texts.current(purpose, today) for purpose in ConsentPurpose
+        ],
     )
-
-
-Build = Callable[[UUID, FormData, Actor, ApiServices], Any]
-
-
-def _candidate_command(path: str, message: str) -> Callable[[Build], Build]:
-    """A POST on a candidate's page: the form's fields into the API's body, then its route."""
-
-    def decorate(build: Build) -> Build:
-        async def handle(
-            request: Request,
-            candidate_id: UUID,
-            actor: PageActor,
-            services: ServicesDep,
-            form: Form,
-        ) -> Response:
-            _recruiter(request, actor, services)
-            here = f"/sykehus/kandidater/{candidate_id}"
-            return await act(
-                request, lambda: build(candidate_id, form, actor, services), here, here, message
-            )
-
-        handle.__name__ = getattr(build, "__name__", path)
-        router.post(f"/kandidater/{{candidate_id}}/{path}")(handle)
-        return build
-
-    return decorate
 
 
 @_candidate_command("kontaktopplysninger", "Kontaktopplysningene er rettet.")
-def contact_details(cid: UUID, form: FormData, actor: Actor, services: ServicesDep) -> Any:
-    body = ContactDetails.model_validate(_fields(form, "name", "email", "phone"))
-    return candidates.contact_details(cid, body, actor, services)
+def contact_details(p: Posted) -> Any:
+    body = ContactDetails.model_validate(p.fields("name", "email", "phone"))
+    return candidates.contact_details(p.uuid("candidate_id"), body, p.actor, p.services)
 
 
 @_candidate_command("kontakt", "Kontakten er registrert.")
-def student_contact(cid: UUID, form: FormData, actor: Actor, services: ServicesDep) -> Any:
-    body = StudentContact.model_validate(_fields(form, "kind", "municipality"))
-    return candidates.student_contact(cid, body, actor, services)
+def student_contact(p: Posted) -> Any:
+    body = StudentContact.model_validate(p.fields("kind", "municipality"))
+    return candidates.student_contact(p.uuid("candidate_id"), body, p.actor, p.services)
 
 
 @_candidate_command("soknad", "Søknaden er registrert.")
-def application(cid: UUID, form: FormData, actor: Actor, services: ServicesDep) -> Any:
+def application(p: Posted) -> Any:
     body = ApplicationSubmit.model_validate(
-        _fields(form, "round_id", "preference")
+        p.fields("round_id", "preference")
         | {
-            "local_connection": form.getlist("local_connection"),
-            "consent_to_share": form.get("consent_to_share") == "ja",
+            "local_connection": p.form.getlist("local_connection"),
+            "consent_to_share": p.form.get("consent_to_share") == "ja",
         }
     )
-    return candidates.submit_application(cid, body, actor, services)
+    return candidates.submit_application(p.uuid("candidate_id"), body, p.actor, p.services)
 
 
 @_candidate_command("intervju", "Intervjuet er registrert.")
-def interview(cid: UUID, form: FormData, actor: Actor, services: ServicesDep) -> Any:
-    fields = _fields(form, "interviewer", "primary_care_interest", "notes")
+def interview(p: Posted) -> Any:
+    fields = p.fields("interviewer", "primary_care_interest", "notes")
     body = InterviewRecord.model_validate(fields | {"notes": fields["notes"] or ""})
-    return candidates.record_interview(cid, body, actor, services)
+    return candidates.record_interview(p.uuid("candidate_id"), body, p.actor, p.services)
 
 
 @_candidate_command("tilbud", "Tilbudet om LIS1 er registrert.")
-def offer(cid: UUID, form: FormData, actor: Actor, services: ServicesDep) -> Any:
+def offer(p: Posted) -> Any:
     body = OfferMake.model_validate(
-        _fields(form, "unit", "answer_by") | {"coupled": form.get("coupled") == "ja"}
+        p.fields("unit", "answer_by") | {"coupled": p.form.get("coupled") == "ja"}
     )
-    return candidates.offer(cid, body, actor, services)
+    return candidates.offer(p.uuid("candidate_id"), body, p.actor, p.services)
 
 
 @_candidate_command("tilbud/ja", "Kandidaten har takket ja til LIS1.")
-def accept(cid: UUID, form: FormData, actor: Actor, services: ServicesDep) -> Any:
-    return candidates.accept(cid, Answer(), actor, services)
+def accept(p: Posted) -> Any:
+    return candidates.accept(p.uuid("candidate_id"), Answer(), p.actor, p.services)
 
 
 @_candidate_command("tilbud/nei", "Kandidaten har takket nei til LIS1.")
-def decline(cid: UUID, form: FormData, actor: Actor, services: ServicesDep) -> Any:
-    return candidates.decline(cid, Answer(), actor, services)
+def decline(p: Posted) -> Any:
+    return candidates.decline(p.uuid("candidate_id"), Answer(), p.actor, p.services)
 
 
 @_candidate_command("trekk", "Kandidaten har trukket seg.")
-def withdraw(cid: UUID, form: FormData, actor: Actor, services: ServicesDep) -> Any:
-    body = Withdrawal.model_validate({"reason": form_value(form.get("reason")) or ""})
-    return candidates.withdraw(cid, body, actor, services)
+def withdraw(p: Posted) -> Any:
+    body = Withdrawal.model_validate({"reason": form_value(p.form.get("reason")) or ""})
+    return candidates.withdraw(p.uuid("candidate_id"), body, p.actor, p.services)
+
+
+@_candidate_command("samtykke", "Samtykket er registrert.")
+def consent(p: Posted) -> Any:
+    """Consent given or withdrawn, to the version of the text the candidate was shown."""
+    allowed(ConsentKeeper, p.actor)
+    body = ConsentChange.model_validate(
+        p.fields("purpose", "version") | {"given": p.form.get("given") == "ja"}
+    )
+    return privacy.change_consent(p.uuid("candidate_id"), body, p.actor, p.services)

@@ -67,6 +67,23 @@ INVITATION_STATES = {
     "held": "Gjennomført",
     "closed": "Lukket",
 }
+INVITATION_ANSWERS = {
+    "accepted": "Takket ja",
+    "declined": "Takket nei",
+    "new_time_proposed": "Foreslo en ny tid",
+}
+CONSENT_PURPOSES = {
+    "forum_sharing": "Deling med kommuneoverlegeforumet",
+    "evaluation_contact": "Kontakt for evalueringen",
+}
+WEBHOOK_EVENTS = {
+    "forum_list_sent": "Listen er sendt til forumet",
+    "invitation_sent": "En invitasjon er sendt",
+    "lis3_offered": "Et LIS3-tilbud er gitt",
+    "lis3_offer_accepted": "Et LIS3-tilbud er akseptert",
+    "consent_withdrawn": "Et samtykke er trukket",
+    "recertification_due": "Resertifisering nærmer seg",
+}
 SHARED_STATUS = {
     "open": "Ledig",
     "recruited": "Rekruttert",

@@ -6,31 +6,38 @@ may open any municipality's, acting on its behalf, as the API allows them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from helgeland_contracts.api_v1 import Backdatable
-from helgeland_contracts.forum_v1 import InvitationCreate, Lis3OfferCreate
-from starlette.datastructures import FormData
+from helgeland_contracts.forum_v1 import InvitationAnswerIn, InvitationCreate, Lis3OfferCreate
 
 from helgeland_pipeline import policy
 from helgeland_pipeline.api import forum
 from helgeland_pipeline.api.deps import MunicipalActor, ServicesDep
 from helgeland_pipeline.api.personal_data import personal_data
 from helgeland_pipeline.domain.common import Actor, Role, programme_day
-from helgeland_pipeline.web.calls import act, allowed, ensure_live, form_value
+from helgeland_pipeline.web.calls import (
+    Build,
+    Form,
+    PageActor,
+    Posted,
+    act,
+    allowed,
+    ensure_live,
+    form_command,
+    form_value,
+)
 from helgeland_pipeline.web.errors import PageRoute, error_page
 from helgeland_pipeline.web.render import page, see_other
-from helgeland_pipeline.web.session import checked_form, page_actor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-PageActor = Annotated[Actor, Depends(page_actor)]
-Form = Annotated[FormData, Depends(checked_form)]
 OSLO = ZoneInfo("Europe/Oslo")
 
 
@@ -131,66 +138,67 @@ def _local_time(value: str | None) -> str | None:
     return moment.isoformat()
 
 
-@router.post("/kommune/{number}/kandidater/{candidate_id}/invitasjoner")
-async def invite(
-    request: Request,
-    number: str,
-    candidate_id: UUID,
-    actor: PageActor,
-    services: ServicesDep,
-    form: Form,
-) -> Response:
-    _municipal(request, actor, services, number)
-    here = f"/kommune/{number}/kandidater/{candidate_id}"
-
-    def call() -> Any:
-        body = InvitationCreate.model_validate(
-            {
-                "municipality": number,
-                "kind": form_value(form.get("kind")),
-                "proposed_times": [_local_time(form_value(form.get("proposed_time")))],
-            }
-        )
-        return forum.invite(candidate_id, body, actor, services)
-
-    return await act(request, call, here, here, "Invitasjonen er sendt.")
+def _municipal_command(path: str, message: str) -> Callable[[Build], Build]:
+    """A POST on a shared candidate's page of a municipality: back to that page."""
+    return form_command(
+        router,
+        f"/kommune/{{number}}/kandidater/{{candidate_id}}/{path}",
+        message,
+        lambda p: _municipal(p.request, p.actor, p.services, p.param("number")),
+        lambda p: f"/kommune/{p.param('number')}/kandidater/{p.uuid('candidate_id')}",
+    )
 
 
-@router.post("/kommune/{number}/kandidater/{candidate_id}/tilbud")
-async def offer_lis3(
-    request: Request,
-    number: str,
-    candidate_id: UUID,
-    actor: PageActor,
-    services: ServicesDep,
-    form: Form,
-) -> Response:
-    _municipal(request, actor, services, number)
-    here = f"/kommune/{number}/kandidater/{candidate_id}"
-
-    def call() -> Any:
-        terms = {
-            name: form_value(form.get(name))
-            for name in (
-                "supervisor",
-                "supervision_group",
-                "pay_model",
-                "list_length",
-                "out_of_hours_share",
-                "training_share",
-            )
+@_municipal_command("invitasjoner", "Invitasjonen er sendt.")
+def invite(p: Posted) -> Any:
+    body = InvitationCreate.model_validate(
+        {
+            "municipality": p.param("number"),
+            "kind": form_value(p.form.get("kind")),
+            "proposed_times": [_local_time(form_value(p.form.get("proposed_time")))],
         }
-        body = Lis3OfferCreate.model_validate(
-            {
-                "municipality": number,
-                "start_date": form_value(form.get("start_date")),
-                "expires_on": form_value(form.get("expires_on")),
-                "terms": terms,
-            }
-        )
-        return forum.offer_lis3(candidate_id, body, actor, services)
+    )
+    return forum.invite(p.uuid("candidate_id"), body, p.actor, p.services)
 
-    return await act(request, call, here, here, "Tilbudet om LIS3 er sendt.")
+
+@_municipal_command("invitasjoner/{invitation_id}/svar", "Kandidatens svar er registrert.")
+def answer_invitation(p: Posted) -> Any:
+    """The candidate's answer, recorded on their behalf: yes, no, or another time."""
+    body = InvitationAnswerIn.model_validate(
+        {
+            "answer": form_value(p.form.get("answer")),
+            "new_time": _local_time(form_value(p.form.get("new_time"))),
+        }
+    )
+    invitation = p.uuid("invitation_id")
+    return forum.answer_invitation(p.uuid("candidate_id"), invitation, body, p.actor, p.services)
+
+
+@_municipal_command("invitasjoner/{invitation_id}/holdt", "Møtet er registrert som holdt.")
+def meeting_held(p: Posted) -> Any:
+    invitation = p.uuid("invitation_id")
+    return forum.meeting_held(
+        p.uuid("candidate_id"), invitation, Backdatable(), p.actor, p.services
+    )
+
+
+LIS3_TERMS = (
+    "supervisor",
+    "supervision_group",
+    "pay_model",
+    "list_length",
+    "out_of_hours_share",
+    "training_share",
+)
+
+
+@_municipal_command("tilbud", "Tilbudet om LIS3 er sendt.")
+def offer_lis3(p: Posted) -> Any:
+    body = Lis3OfferCreate.model_validate(
+        {"municipality": p.param("number"), "terms": p.fields(*LIS3_TERMS)}
+        | p.fields("start_date", "expires_on")
+    )
+    return forum.offer_lis3(p.uuid("candidate_id"), body, p.actor, p.services)
 
 
 OfferAction = Literal["accept", "decline", "withdraw"]
