@@ -82,6 +82,26 @@ class Left(Backdatable):
     destination: Literal["helgeland_municipality", "elsewhere_in_norway", "hospital", "abroad"]
 
 
+LeavingReason = Literal[
+    "workload",
+    "family",
+    "supervision",
+    "pay_and_terms",
+    "other_specialty",
+    "retirement",
+    "other",
+]
+
+
+class DroppedOut(Backdatable):
+    """Left the path before LIS3 started: during LIS1, or after accepting a LIS3 offer but
+    before starting it. From LIS3 on, record `left` instead."""
+
+    kind: Literal["dropped_out"]
+    reason: LeavingReason
+    note: MultiLine = Field(default="", max_length=1000)
+
+
 class Returned(Backdatable):
     """Came back to a Helgeland municipality after leaving."""
 
@@ -102,6 +122,7 @@ MilestoneIn = Annotated[
     | ReturnedFromLeave
     | MovedWithinHelgeland
     | Left
+    | DroppedOut
     | Returned,
     Field(discriminator="kind"),
 ]

@@ -11,6 +11,10 @@ FunnelStepName = Literal[
     "contacted",
     "applied",
     "prefers_general_practice",
+    "interviewed",
+    "offered_lis1",
+    "accepted_lis1",
+    "started_lis1",
     "shared_with_forum",
     "invited",
     "offered_lis3",
@@ -96,10 +100,15 @@ class CurvePoint(BaseModel):
 
 
 class RetentionGroup(BaseModel):
+    """Survival of stays: a doctor who left and came back is at risk again in a new stay."""
+
     group: str
-    doctors: int
+    doctors: int = Field(description="Persons (each with one stay or more)")
+    stays: int = Field(
+        default=0, description="Stays (episodes) in the analysis: the curve's at risk at 0"
+    )
     left: int | None = Field(
-        description="Observed endings; the rest are censored at as_of. " + WITHHELD
+        description="Observed endings of stays; the rest are censored at as_of. " + WITHHELD
     )
     median_years: float | None = Field(
         description="None while more than half still stay, or beyond the shown curve"
@@ -154,7 +163,17 @@ class CycleRow(BaseModel):
     )
     applicants: int | None = Field(description=WITHHELD)
     recruited: int | None = Field(description=WITHHELD)
-    still_in_post: int | None = Field(description=WITHHELD)
+    still_in_post: int | None = Field(
+        description="In a GP post in Helgeland at as_of (again, after a return). " + WITHHELD
+    )
+    dropped_out: int | None = Field(
+        default=None,
+        description="Left the path before LIS3 started (during LIS1, or after accepting a "
+        "LIS3 offer). " + WITHHELD,
+    )
+    returned: int | None = Field(
+        default=None, description="Left a post and later came back. " + WITHHELD
+    )
 
 
 class Cycles(AsOf):

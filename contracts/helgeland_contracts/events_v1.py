@@ -141,6 +141,21 @@ class Left(Payload):
     destination: str
 
 
+class DroppedOut(Payload):
+    """Left the path before LIS3 started: `phase` is `lis1` or `before_lis3`."""
+
+    phase: str
+    reason: str
+
+
+class DroppedOutBeforeLis3(Payload):
+    """The doctor will not start the LIS3 post whose offer they accepted."""
+
+    offer_id: UUID
+    municipality: str
+    reason: str
+
+
 class WebhookSubscribed(Payload):
     """Version 2: the secret that signs deliveries (Standard Webhooks) is sealed with the key
     the pipeline and the notifications service share (`helgeland_contracts.sealing.unseal`).
@@ -180,6 +195,8 @@ PAYLOADS: dict[str, type[Payload]] = {
     "Career.MovedWithinHelgeland": MovedWithinHelgeland,
     "Career.Left": Left,
     "Career.Returned": Returned,
+    "Career.DroppedOut": DroppedOut,
+    "ForumCandidacy.DroppedOutBeforeLis3": DroppedOutBeforeLis3,
     "WebhookSubscription.Subscribed": WebhookSubscribed,
     "WebhookSubscription.Unsubscribed": WebhookUnsubscribed,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, time
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -109,7 +110,10 @@ def test_other_aggregates_of_the_person_use_their_key(services: Services) -> Non
     expires = services.app.clock().date()
     _, offer = services.app.offer_lis3(rana, cid, "1833", fl.lis3_start, terms, expires)
     services.app.accept_lis3_offer(rana, cid, offer)
+    # LIS1 and LIS3 start on their own days: LIS3 only after LIS1 has ended.
     services.app.start_lis1(RECRUITER, cid)
+    lis3_day = datetime.combine(fl.lis3_start, time(12), tzinfo=UTC)
+    services.app.clock = lambda: lis3_day
     services.app.start_lis3(rana, cid)
     from helgeland_pipeline.app_career import left
     from helgeland_pipeline.domain.career import Destination, career_id

@@ -18,6 +18,7 @@ from helgeland_pipeline.domain.career import (
     RECERTIFICATION_YEARS,
     Career,
     Destination,
+    DropoutPhase,
     LeavingReason,
     Lis1Part,
     career_id,
@@ -523,3 +524,62 @@ def test_a_supervisor_and_a_supervision_group_are_named(name: str) -> None:
         "supervision group is named",
         lambda: doctor.join_supervision_group(name, on(20)),
     )
+
+
+def test_a_doctor_may_drop_out_during_lis1_with_a_reason_and_nothing_follows() -> None:
+    doctor = career(lis3=None)
+    phase = doctor.drop_out(LeavingReason.OTHER_SPECIALTY, "Valgte kirurgi", on(90))
+    assert phase == DropoutPhase.LIS1
+    (event,) = doctor.collect_events()
+    assert type(event).__name__ == "DroppedOut"
+    assert (event.phase, event.reason, event.note) == ("lis1", "other_specialty", "Valgte kirurgi")  # type: ignore[attr-defined]
+    for action in (
+        lambda: doctor.complete_lis1_part(Lis1Part.HOSPITAL, on(100)),
+        lambda: doctor.start_lis3(RANA, on(100)),
+        lambda: doctor.drop_out(LeavingReason.OTHER, "", on(100)),
+    ):
+        assert_refused(doctor, InvariantViolated, "nothing follows dropping out", action)
+    assert_refused(
+        doctor, InvariantViolated, "no post to return to", lambda: doctor.return_to(RANA, on(200))
+    )
+
+
+def test_a_doctor_who_completed_lis1_drops_out_before_lis3() -> None:
+    doctor = career(lis3=None)
+    doctor.complete_lis1_part(Lis1Part.HOSPITAL, on(365))
+    doctor.start_lis1_part(Lis1Part.MUNICIPAL, on(366))
+    doctor.complete_lis1_part(Lis1Part.MUNICIPAL, on(548))
+    assert doctor.drop_out(LeavingReason.FAMILY, "", on(560)) == DropoutPhase.BEFORE_LIS3
+
+
+def test_after_lis3_starts_a_doctor_leaves_rather_than_drops_out() -> None:
+    doctor = career()
+    assert_refused(
+        doctor,
+        InvariantViolated,
+        "record that the doctor left",
+        lambda: doctor.drop_out(LeavingReason.FAMILY, "", on(20)),
+    )
+
+
+def test_a_dropout_note_is_at_most_1000_characters() -> None:
+    doctor = career(lis3=None)
+    assert_refused(
+        doctor,
+        InvalidInput,
+        "1000 characters",
+        lambda: doctor.drop_out(LeavingReason.OTHER, "x" * 1001, on(20)),
+    )
+
+
+def test_lis3_cannot_start_before_lis1_ends_and_both_days_are_named() -> None:
+    doctor = career(lis3=None)
+    ends = on(20).day
+    assert_refused(
+        doctor,
+        InvalidInput,
+        f"LIS3 starts after LIS1 ends on {ends.isoformat()}, not on {on(20).day.isoformat()}",
+        lambda: doctor.start_lis3(RANA, on(20), lis1_ends_on=ends),
+    )
+    doctor.start_lis3(RANA, on(21), lis1_ends_on=ends)
+    assert doctor.municipality == RANA

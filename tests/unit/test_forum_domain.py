@@ -393,9 +393,8 @@ def test_without_a_known_lis1_end_the_lis3_post_starts_in_the_future() -> None:
         "future",
         lambda: candidacy.offer_lis3(RANA, today, lis3_terms(), EXPIRES, by(RANA)),
     )
-    offer_id = candidacy.offer_lis3(
-        RANA, today + timedelta(days=1), lis3_terms(), EXPIRES, by(RANA)
-    )
+    tomorrow = today + timedelta(days=1)  # answered by the day it starts, at the latest
+    offer_id = candidacy.offer_lis3(RANA, tomorrow, lis3_terms(), tomorrow, by(RANA))
     assert candidacy.offers[offer_id].state == "open"
 
 
@@ -900,3 +899,54 @@ def test_consent_is_withdrawn_once_and_only_if_it_was_given() -> None:
     )
     never = _candidate(consent=False)
     assert_refused(never, InvariantViolated, "no consent", lambda: never.withdraw_consent(stamp()))
+
+
+def test_an_offer_that_expires_after_its_post_starts_is_refused_naming_both_days() -> None:
+    candidacy = shared()
+    assert_refused(
+        candidacy,
+        InvalidInput,
+        f"expires on {(START + timedelta(days=1)).isoformat()}, after the post starts on "
+        f"{START.isoformat()}",
+        lambda: candidacy.offer_lis3(
+            RANA, START, lis3_terms(), START + timedelta(days=1), by(RANA)
+        ),
+    )
+
+
+def test_a_lis3_post_starting_before_lis1_ends_is_refused_naming_both_days() -> None:
+    candidacy = shared()
+    assert_refused(
+        candidacy,
+        InvalidInput,
+        f"starts after LIS1 ends on {LIS1_ENDS.isoformat()}, not on {LIS1_ENDS.isoformat()}",
+        lambda: candidacy.offer_lis3(RANA, LIS1_ENDS, lis3_terms(), EXPIRES, by(RANA)),
+    )
+
+
+def test_a_doctor_who_accepted_may_drop_out_before_lis3_starts_and_only_once() -> None:
+    candidacy, (offer,) = offered(RANA)
+    candidacy.accept_lis3_offer(offer, RANA, by(RANA))
+    candidacy.collect_events()
+    candidacy.drop_out_before_lis3("family", "Flytter sørover", by(RANA))
+    (event,) = candidacy.collect_events()
+    assert type(event).__name__ == "DroppedOutBeforeLis3"
+    assert (event.offer_id, event.municipality, event.reason) == (offer, RANA, "family")  # type: ignore[attr-defined]
+    assert candidacy.offers[offer].state == "dropped_out"
+    assert candidacy.accepted_and_not_started() is None
+    assert_refused(
+        candidacy,
+        InvariantViolated,
+        "no accepted LIS3 offer",
+        lambda: candidacy.drop_out_before_lis3("family", "", by(RANA)),
+    )
+
+
+def test_without_an_accepted_offer_there_is_nothing_to_drop_out_of() -> None:
+    candidacy, _ = offered(RANA)
+    assert_refused(
+        candidacy,
+        InvariantViolated,
+        "no accepted LIS3 offer",
+        lambda: candidacy.drop_out_before_lis3("family", "", by(RANA)),
+    )

@@ -543,3 +543,14 @@ def test_the_same_instant_in_another_time_zone_sees_the_same_expiry() -> None:
         except InvariantViolated:
             outcomes.append("refused")
     assert outcomes == ["held", "held"]
+
+
+def test_a_round_whose_application_deadline_has_passed_is_refused_naming_both_days() -> None:
+    opened = stamp(datetime(2027, 3, 2, 9, tzinfo=UTC))
+    with pytest.raises(
+        InvalidInput, match="deadline 2027-03-01 has passed when the round opens on 2027-03-02"
+    ):
+        Lis1Round.open("LIS1 høst 2027", {"rana": 2}, 1, datetime(2027, 3, 1).date(), opened)
+    # The deadline day itself is still open for applications: the round may open on it.
+    same_day = Lis1Round.open("LIS1 høst 2027", {"rana": 2}, 1, opened.day, opened)
+    assert same_day.application_deadline == opened.day

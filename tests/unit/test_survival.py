@@ -15,7 +15,6 @@ import pytest
 from helgeland_contracts.evaluation_v1 import CurvePoint, FunnelStep, RetentionGroup
 from helgeland_pipeline.evaluation import figures
 from helgeland_pipeline.evaluation.cohort import (
-    DAYS_PER_YEAR,
     FUNNEL_STEPS,
     Doctor,
     Fact,
@@ -23,6 +22,7 @@ from helgeland_pipeline.evaluation.cohort import (
     build_doctors,
     pseudonym,
 )
+from helgeland_pipeline.evaluation.episodes import DAYS_PER_YEAR, Episode, Stays
 from helgeland_pipeline.reference import ReferenceData, load_national_figures, load_reference
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
@@ -282,28 +282,55 @@ def doctor(cid: str, preference: str | None = None, **steps: float) -> Doctor:
 
 
 FUNNEL_DOCTORS = [
-    # contacted, applied (GP), shared, invited, offered, accepted
+    # contacted, applied (GP), the hospital's steps, shared, invited, offered, accepted
     doctor(
         "d1",
         "general_practice",
         contacted=0,
         applied=10,
         prefers_general_practice=10,
+        interviewed=15,
+        offered_lis1=20,
+        accepted_lis1=25,
+        started_lis1=38,
         shared_with_forum=40,
         invited=50,
         offered_lis3=60,
         accepted_lis3=61.5,
     ),
-    doctor("d2", "hospital", contacted=0, applied=30),  # prefers hospital
+    # prefers hospital; started LIS1
+    doctor(
+        "d2",
+        "hospital",
+        contacted=0,
+        applied=30,
+        interviewed=32,
+        offered_lis1=35,
+        accepted_lis1=36,
+        started_lis1=38,
+    ),
     doctor("d3", contacted=0),  # never applied
-    # applied without a recorded contact, prefers GP, shared
-    doctor("d4", "general_practice", applied=5, prefers_general_practice=5, shared_with_forum=45),
+    # applied without a recorded contact, prefers GP, shared before LIS1 started
+    doctor(
+        "d4",
+        "general_practice",
+        applied=5,
+        prefers_general_practice=5,
+        interviewed=8,
+        offered_lis1=20,
+        accepted_lis1=22,
+        shared_with_forum=45,
+    ),
 ]
 # step                  count  from previous / without    conversion (of the previous step)  days
 # contacted               3    –                          –                                   –
 # applied                 3    d1, d2 / d4                2 of d1, d2, d3  = 2/3             20
 # prefers_gp              2    d1, d4 / –                 2 of d1, d2, d4  = 2/3              0
-# shared_with_forum       2    d1, d4 / –                 2 of d1, d4      = 1               35
+# interviewed             3    d1, d4 / d2                2 of d1, d4      = 1                 4
+# offered_lis1            3    d1, d2, d4 / –             3/3                                 5
+# accepted_lis1           3    d1, d2, d4 / –             3/3                                 2
+# started_lis1            2    d1, d2 / –                 2 of d1, d2, d4  = 2/3            7.5
+# shared_with_forum       2    d1 / d4                    1 of d1, d2      = 1/2              2
 # invited                 1    d1 / –                     1 of d1, d4      = 1/2             10
 # offered_lis3            1    d1 / –                     1/1                                10
 # accepted_lis3           1    d1 / –                     1/1                               1.5
@@ -313,7 +340,11 @@ HAND_FUNNEL = [
     ("contacted", 3, None, None, None, None),
     ("applied", 3, 2, 1, 0.6667, 20.0),
     ("prefers_general_practice", 2, 2, 0, 0.6667, 0.0),
-    ("shared_with_forum", 2, 2, 0, 1.0, 35.0),
+    ("interviewed", 3, 2, 1, 1.0, 4.0),
+    ("offered_lis1", 3, 3, 0, 1.0, 5.0),
+    ("accepted_lis1", 3, 3, 0, 1.0, 2.0),
+    ("started_lis1", 2, 2, 0, 0.6667, 7.5),
+    ("shared_with_forum", 2, 1, 1, 0.5, 2.0),
     ("invited", 1, 1, 0, 0.5, 10.0),
     ("offered_lis3", 1, 1, 0, 1.0, 10.0),
     ("accepted_lis3", 1, 1, 0, 1.0, 1.5),
@@ -394,8 +425,34 @@ def stayed(
         preference=preference,
         local_connection=local,
         municipality=municipality,
-        municipality_end=None if stay is None else T0 + years(stay),
-        region_end=None if region_stay is None else T0 + years(region_stay),
+        municipality_stays=one_stay(stay),
+        region_stays=one_stay(region_stay),
+    )
+
+
+def one_stay(stay: float | None) -> Stays:
+    """A stay from T0, ended after `stay` years (None: still open)."""
+    return Stays([Episode(T0, None if stay is None else T0 + years(stay))])
+
+
+def test_a_doctor_who_returns_is_at_risk_again_in_a_second_stay(
+    reference: ReferenceData,
+) -> None:
+    back = stayed("back", RANA, 1.0, region_stay=1.0)
+    back.municipality_stays.begin(T0 + years(3))  # came back after two years away
+    back.region_stays.begin(T0 + years(3))
+    back.returned = True
+    doctors = [back, stayed("gone", RANA, 2.0, region_stay=2.0)]
+    as_of = T0 + years(4)
+    (group,) = figures.retention(doctors, "region", "all", as_of, reference, {})
+    # Two doctors, three stays: 1 (ended), 2 (ended) and 1 (the return, still open).
+    assert (group.doctors, group.stays, group.left) == (2, 3, 2)
+    assert group.curve[0].at_risk == 3
+    # S(1) = 1 - 1/3 (one of three stays ended at 1 year; the return censored at 1).
+    assert group.share_in_post["1y"] == 0.6667
+    # The Cox model counts each doctor once: their first stay.
+    assert figures.cox_model(doctors, "region", as_of, reference).message.startswith(
+        "not enough events for a Cox model: 2 doctors left"
     )
 
 
@@ -453,12 +510,19 @@ def test_cycles_count_applicants_recruited_and_those_still_in_post() -> None:
         "r3": RoundInfo("LIS1 2024 (2)", date(2024, 3, 1), None),  # no start: the deadline's
     }
     doctors.append(Doctor("f", steps={"applied": T0}, round_id="r3"))
+    back = stayed("g", RANA, 0.5, round_id="r1")  # left, and came back: in post again
+    back.municipality_stays.begin(T0 + years(2))
+    back.returned = True
+    doctors += [back, Doctor("h", steps={"applied": T0}, round_id="r1", dropout="lis1")]
     rows = figures.cycles(doctors, rounds)
-    found = [(r.round, r.year, r.applicants, r.recruited, r.still_in_post) for r in rows]
+    found = [
+        (r.round, r.year, r.applicants, r.recruited, r.still_in_post, r.dropped_out, r.returned)
+        for r in rows
+    ]
     assert found == [
-        ("LIS1 2021", 2021, 3, 2, 1),
-        ("LIS1 høst 2024", 2024, 1, 0, 0),
-        ("LIS1 2024 (2)", 2024, 1, 0, 0),
+        ("LIS1 2021", 2021, 5, 3, 2, 1, 1),
+        ("LIS1 høst 2024", 2024, 1, 0, 0, 0, 0),
+        ("LIS1 2024 (2)", 2024, 1, 0, 0, 0, 0),
     ]
     assert [r.lis1_starts_on for r in rows] == [date(2021, 8, 15), date(2024, 8, 15), None]
 

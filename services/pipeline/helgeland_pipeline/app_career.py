@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from helgeland_pipeline.app_base import PipelineBase, Saved
+from helgeland_pipeline.app_base import A, PipelineBase, Saved
 from helgeland_pipeline.domain.candidates import Candidate, OfferState
 from helgeland_pipeline.domain.career import (
     Career,
@@ -45,10 +45,46 @@ class CareerCommands(PipelineBase):
             candidacy_id(candidate_id), ForumCandidacy, "shared candidate", asked=candidate_id
         )
         require(candidacy.accepted_offer is not None, "no LIS3 start without an accepted offer")
-        municipality = candidacy.offers[str(candidacy.accepted_offer)].municipality
-        check_acts_for(actor, municipality, "this doctor works in another municipality")
+        offer = candidacy.accepted_and_not_started()
+        require(offer is not None, "the doctor dropped out before LIS3 started")
+        assert offer is not None
+        check_acts_for(actor, offer.municipality, "this doctor works in another municipality")
         career = self._career(candidate_id)
-        career.start_lis3(municipality, self._stamp(actor, occurred_at))
+        stamp = self._stamp(actor, occurred_at)
+        career.start_lis3(offer.municipality, stamp, candidacy.lis1_ends_on)
+        return self._save(career)
+
+    def drop_out(
+        self,
+        actor: Actor,
+        candidate_id: UUID,
+        reason: LeavingReason,
+        note: str,
+        occurred_at: datetime | None = None,
+    ) -> Saved:
+        """The doctor leaves the path before LIS3 starts: during LIS1 (the career records it)
+        and, when a LIS3 offer was accepted, that offer too (the candidacy records it, in the
+        same save). The hospital and the forum record it; a municipality for its own offer."""
+        self._get(candidate_id, Candidate, "candidate")
+        career = self._maybe(career_id(candidate_id), Career)
+        candidacy = self._maybe(candidacy_id(candidate_id), ForumCandidacy)
+        offer = candidacy.accepted_and_not_started() if candidacy is not None else None
+        if offer is not None:
+            check_acts_for(actor, offer.municipality, "the accepted offer is another's")
+        else:
+            check_not_municipal(actor, "a municipality records a dropout from its own offer")
+        require(
+            career is not None or offer is not None,
+            "nothing to drop out of: LIS1 has not started and no LIS3 offer is accepted",
+        )
+        stamp = self._stamp(actor, occurred_at)
+        if career is not None:
+            career.drop_out(reason, note, stamp)
+        if candidacy is not None and offer is not None:
+            # The note is kept once: on the career when there is one.
+            candidacy.drop_out_before_lis3(reason, "" if career else note, stamp)
+            return self._save(career or candidacy, candidacy if career else None)
+        assert career is not None
         return self._save(career)
 
     def record_milestone(
@@ -74,6 +110,9 @@ class CareerCommands(PipelineBase):
         return self._get(
             career_id(candidate_id), Career, "career (LIS1 not started)", asked=candidate_id
         )
+
+    def _maybe(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        return self._get(aggregate_id, kind, "") if self._exists(aggregate_id) else None
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))

@@ -1,4 +1,8 @@
-"""Demo data a new user can explore: past cohorts (synthetic) and two current LIS1 rounds.
+"""Demo data a new user can explore: past cohorts (synthetic) and the current LIS1 rounds.
+
+The past follows the programme's history (`synthetic`): the first round opened in autumn 2021,
+after the project started on 1 September 2021, with placement students met before it; the
+years since hold dropouts and doctors who left and came back.
 
 All people here are fictional. Dates are relative to the clock, so the demo stays current.
 """

@@ -1,10 +1,18 @@
 """A seeded, deterministic history of past cohorts, for the demo, the tests and the benchmarks.
 
-Each year's LIS1 round goes through the whole programme with the real commands, back-dated:
-applications, interviews, offers, the forum list, invitations, coupled LIS3 offers, and then
-retention milestones for years. How long doctors stay differs by centrality class and local
-connection, so the evaluation has something to find. The application's clock is moved along
-with the story, so every event is recorded a little after it happened.
+It follows the programme's own history: the project started on 1 September 2021, and its first
+LIS1 round opened that autumn (LIS1 from the spring after), with students met on their 5th-year
+placements before it. Each autumn's round goes through the whole programme with the real
+commands, back-dated: applications, interviews, offers, the forum list, invitations, coupled
+LIS3 offers, and then retention milestones for years, with a few dropouts (during LIS1, and
+after accepting LIS3 but before starting it) and a few doctors who leave and later return. How
+long doctors stay differs by centrality class and local connection, so the evaluation has
+something to find. The application's clock is moved along with the story, so every event is
+recorded a little after it happened.
+
+Specialist approval comes five years into LIS3, three for a few with earlier service credited;
+the first cohort started LIS3 in autumn 2023, so no re-certification (five years after
+approval) falls within the synthetic years yet.
 """
 
 from __future__ import annotations
@@ -106,21 +114,22 @@ class SyntheticHistory:
     # --- one year's round -------------------------------------------------------------------
 
     def _round(self, year: int, now: datetime) -> None:
-        opened = _day(date(year, 1, 10))
-        deadline = date(year, 2, 15)
-        starts = date(year, 8, 15)
+        """The round that opens in the autumn of `year`; LIS1 starts the next spring."""
+        opened = _day(date(year, 10, 1))
+        deadline = date(year, 11, 1)
+        starts = date(year + 1, 3, 1)
         ids: dict[str, UUID] = {}
 
         def open_round() -> None:
             ids["round"] = self.app.open_round(
-                HOSPITAL, f"LIS1 {year}", UNITS, 8, deadline, opened, starts
+                HOSPITAL, f"LIS1 vår {year + 1}", UNITS, 8, deadline, opened, starts
             ).id
 
         self._at(opened, open_round)
         self._at(
-            _day(date(year, 2, 20)),
+            _day(date(year, 11, 5)),
             lambda: self.app.advance_round(
-                HOSPITAL, ids["round"], RoundStatus.OFFERING, _day(date(year, 2, 20))
+                HOSPITAL, ids["round"], RoundStatus.OFFERING, _day(date(year, 11, 5))
             ),
         )
         slots = [unit for unit, n in UNITS.items() for _ in range(n)]
@@ -135,10 +144,10 @@ class SyntheticHistory:
                 offer = (slots.pop(), coupled)
             self._candidate(year, i, person, ids, offer, starts)
         self._at(
-            _day(date(year, 3, 25)),
-            lambda: self.app.finalise_round_list(HOSPITAL, ids["round"], _day(date(year, 3, 25))),
+            _day(date(year, 12, 8)),
+            lambda: self.app.finalise_round_list(HOSPITAL, ids["round"], _day(date(year, 12, 8))),
         )
-        self._at(_day(date(year, 3, 28)), lambda: self._send_list(ids["round"], year, starts))
+        self._at(_day(date(year, 12, 10)), lambda: self._send_list(ids["round"], year, starts))
 
     def _person(self) -> Person:
         r = self.rng.random()
@@ -172,7 +181,8 @@ class SyntheticHistory:
         starts: date,
     ) -> None:
         key = f"c{year}-{i}"
-        registered = _day(date(year - 1, 9, 1)) + timedelta(days=i)
+        # Met as students in September, before the round opens (5th-year placements).
+        registered = _day(date(year, 9, 1)) + timedelta(minutes=20 * i)
         app = self.app
 
         def register() -> None:
@@ -190,7 +200,7 @@ class SyntheticHistory:
                 )
 
         self._at(registered, register)
-        applied = _day(date(year, 2, 1)) + timedelta(hours=i)
+        applied = _day(date(year, 10, 10)) + timedelta(hours=i)
         self._at(
             applied,
             lambda: app.submit_lis1_application(
@@ -205,7 +215,7 @@ class SyntheticHistory:
         )
         if not person.interviewed:
             return
-        interviewed = _day(date(year, 2, 16)) + timedelta(hours=i)
+        interviewed = _day(date(year, 11, 6)) + timedelta(hours=i)
         self._at(
             interviewed,
             lambda: app.record_lis1_interview(
@@ -214,24 +224,31 @@ class SyntheticHistory:
         )
         if offer is None:
             return
-        offered = _day(date(year, 3, 1))
+        offered = _day(date(year, 11, 15))
         self._at(
             offered,
             lambda: app.offer_lis1(
-                HOSPITAL, ids[key], offer[0], offer[1], date(year, 3, 20), offered
+                HOSPITAL, ids[key], offer[0], offer[1], date(year, 12, 5), offered
             ),
         )
-        answered = _day(date(year, 3, 10)) + timedelta(hours=i)
+        answered = _day(date(year, 11, 25)) + timedelta(hours=i)
         if not person.accepts:
             self._at(answered, lambda: app.decline_lis1_offer(HOSPITAL, ids[key], answered))
             return
         self._at(answered, lambda: app.accept_lis1_offer(HOSPITAL, ids[key], answered))
-        self._career(ids, key, starts)
+        # A few who want a hospital career leave LIS1 early (never shared with the forum).
+        leaves_lis1 = person.preference == CareerPreference.HOSPITAL and self.rng.random() < 0.1
+        self._career(ids, key, starts, leaves_lis1)
 
-    def _career(self, ids: dict[str, UUID], key: str, starts: date) -> None:
+    def _career(self, ids: dict[str, UUID], key: str, starts: date, leaves_lis1: bool) -> None:
         app = self.app
         begin = _day(starts)
         self._at(begin, lambda: app.start_lis1(HOSPITAL, ids[key], begin))
+        if leaves_lis1:
+            when = begin + timedelta(days=self.rng.randint(60, 300))
+            reason = self.rng.choice([LeavingReason.OTHER_SPECIALTY, LeavingReason.FAMILY])
+            self._at(when, lambda: app.drop_out(HOSPITAL, ids[key], reason, "", when))
+            return
         for part, months_in, kind in (
             (Lis1Part.HOSPITAL, 12, "done"),
             (Lis1Part.MUNICIPAL, 12, "start"),
@@ -260,26 +277,26 @@ class SyntheticHistory:
 
     def _send_list(self, round_id: UUID, year: int, starts: date) -> None:
         app = self.app
-        app.send_list_to_forum(HOSPITAL, round_id, _day(date(year, 3, 28)))
+        app.send_list_to_forum(HOSPITAL, round_id, _day(date(year, 12, 10)))
         lis1_round: Lis1Round = app.repository.get(round_id)
         numbers = sorted(app.reference.municipalities)
         listed = [UUID(c) for c in lis1_round.forum_list or []]
         shared = sorted(listed, key=self._registered.__getitem__)
         for candidate in shared:
-            if self.rng.random() < 0.2:
+            if self.rng.random() < 0.1:
                 continue  # nobody made an offer this time
             bidders = self.rng.sample(numbers, k=self.rng.choice([1, 1, 2, 3]))
             self._courtship(candidate, bidders, year, starts)
 
     def _courtship(self, candidate: UUID, bidders: list[str], year: int, starts: date) -> None:
         app = self.app
-        lis3_start = date(starts.year + 2, 2, 20)  # LIS1 lasts 18 months
+        lis3_start = date(starts.year + 1, 9, 15)  # LIS1 lasts 18 months: to 1 September
         offers: dict[str, str] = {}
         for n, number in enumerate(bidders):
             municipality = Actor(f"synthetic-{number}", number, Role.MUNICIPALITY, number)
-            invited = _day(date(year, 4, 10)) + timedelta(days=n)
+            invited = _day(date(year + 1, 1, 10)) + timedelta(days=n)
             self._invite_later(municipality, candidate, invited)
-            offered = _day(date(year, 5, 10)) + timedelta(days=n)
+            offered = _day(date(year + 1, 2, 10)) + timedelta(days=n)
             terms = Lis3Terms(
                 None,
                 "ALIS Helgeland",
@@ -300,14 +317,19 @@ class SyntheticHistory:
                 )[1]
 
             self._at(offered, make_offer)
-        if self.rng.random() > 0.8:
+        if self.rng.random() > 0.9:
             return
         chosen = self.rng.choice(bidders)
-        accepted = _day(date(year, 6, 1))
+        accepted = _day(date(year + 1, 3, 5))
         actor = Actor(f"synthetic-{chosen}", chosen, Role.MUNICIPALITY, chosen)
         self._at(
             accepted, lambda: app.accept_lis3_offer(actor, candidate, offers[chosen], accepted)
         )
+        if self.rng.random() < 0.06:  # accepted, then took another path before starting
+            gone = _day(lis3_start) - timedelta(days=self.rng.randint(3, 12))
+            reason = self.rng.choice([LeavingReason.FAMILY, LeavingReason.OTHER_SPECIALTY])
+            self._at(gone, lambda: app.drop_out(actor, candidate, reason, "", gone))
+            return
         self._retention(candidate, chosen, actor, _day(lis3_start))
 
     def _retention(self, candidate: UUID, municipality: str, actor: Actor, start: datetime) -> None:
@@ -329,7 +351,8 @@ class SyntheticHistory:
         )
         stay_years = self._stay_years(candidate, municipality)
         end = start + timedelta(days=stay_years * 365.25)
-        specialist = start + timedelta(days=5 * 365.25)
+        credited = self.rng.random() < 0.3  # earlier service counts towards the specialty
+        specialist = start + timedelta(days=(3 if credited else 5) * 365.25)
         if specialist < end:
             self._at(
                 specialist,
@@ -344,6 +367,19 @@ class SyntheticHistory:
         )
         self._at(
             end, lambda: app.record_milestone(actor, candidate, left(reason, "", destination), end)
+        )
+        if not moves and self.rng.random() < 0.4:
+            self._return_later(candidate, end + timedelta(days=self.rng.randint(90, 540)))
+
+    def _return_later(self, candidate: UUID, when: datetime) -> None:
+        """A doctor who left comes back to a Helgeland municipality: a new stay begins."""
+        number = self.rng.choice(sorted(self.app.reference.municipalities))
+        actor = Actor(f"synthetic-{number}", number, Role.MUNICIPALITY, number)
+        self._at(
+            when,
+            lambda: self.app.record_milestone(
+                actor, candidate, lambda c, s: c.return_to(number, s), when, number
+            ),
         )
 
     def _stay_years(self, candidate: UUID, municipality: str) -> float:

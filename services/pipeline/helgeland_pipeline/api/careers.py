@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends
 from helgeland_contracts.api_v1 import CommandResult
 from helgeland_contracts.career_v1 import (
+    DroppedOut,
     InstitutionServiceCompleted,
     LeaveStarted,
     Left,
@@ -55,6 +56,8 @@ def _dispatch(app: PipelineApplication, actor: Actor, cid: UUID, body: Milestone
         return app.start_lis1(actor, cid, body.occurred_at)
     if isinstance(body, Lis3Started):
         return app.start_lis3(actor, cid, body.occurred_at)
+    if isinstance(body, DroppedOut):
+        return app.drop_out(actor, cid, LeavingReason(body.reason), body.note, body.occurred_at)
     if isinstance(body, MovedWithinHelgeland):
         app.check_municipality(body.to_municipality)
     if isinstance(body, Returned):
@@ -90,4 +93,4 @@ def _milestone(body: MilestoneIn) -> Milestone:
             return left(LeavingReason(body.reason), body.note, Destination(body.destination))
         case Returned():
             return lambda c, s: c.return_to(body.municipality, s)
-    raise AssertionError(body)
+    raise AssertionError(body)  # lis1_started, lis3_started, dropped_out: handled above

@@ -33,6 +33,13 @@ class LeavingReason(StrEnum):
     OTHER = "other"
 
 
+class DropoutPhase(StrEnum):
+    """When a doctor left the path before LIS3 started."""
+
+    LIS1 = "lis1"  # during LIS1
+    BEFORE_LIS3 = "before_lis3"  # LIS1 done, or a LIS3 offer accepted, but LIS3 not started
+
+
 class Destination(StrEnum):
     HELGELAND_MUNICIPALITY = "helgeland_municipality"
     ELSEWHERE_IN_NORWAY = "elsewhere_in_norway"
@@ -67,6 +74,7 @@ class Career(Aggregate):
         self.municipality: str | None = None
         self.on_leave = False
         self.left = False
+        self.dropped_out = False
         self.specialist_on: date | None = None
 
     def _check_order(self, stamp: Stamp) -> None:
@@ -77,6 +85,7 @@ class Career(Aggregate):
         )
 
     def _check_active(self, stamp: Stamp) -> None:
+        require(not self.dropped_out, "nothing follows dropping out")
         require(not self.left, "nothing follows leaving except a return")
         self._check_order(stamp)
 
@@ -102,10 +111,17 @@ class Career(Aggregate):
         self.lis1_parts_completed.add(part)
         self.last_milestone = stamp.occurred_at
 
-    def start_lis3(self, municipality: str, stamp: Stamp) -> None:
-        """LIS3 starts in the municipality whose coupled offer the candidate accepted."""
+    def start_lis3(self, municipality: str, stamp: Stamp, lis1_ends_on: date | None = None) -> None:
+        """LIS3 starts in the municipality whose coupled offer the candidate accepted, after
+        LIS1 ends (`lis1_ends_on`, when the round knows it)."""
         self._check_active(stamp)
         require(self.municipality is None, "LIS3 has already started")
+        if lis1_ends_on is not None:
+            require_valid(
+                stamp.day > lis1_ends_on,
+                f"LIS3 starts after LIS1 ends on {lis1_ends_on.isoformat()}, "
+                f"not on {stamp.day.isoformat()}",
+            )
         self._lis3_started(municipality=municipality, stamp=stamp)
 
     @event("Lis3Started")
@@ -218,8 +234,27 @@ class Career(Aggregate):
         self.on_leave = False
         self.last_milestone = stamp.occurred_at
 
+    def drop_out(self, reason: LeavingReason, note: str, stamp: Stamp) -> DropoutPhase:
+        """Left the path before LIS3 started: during LIS1, or after it (a LIS3 offer accepted
+        but not started). From LIS3 on, a doctor leaves (`leave`) instead."""
+        self._check_active(stamp)
+        require(self.municipality is None, "LIS3 has started: record that the doctor left")
+        require_valid(len(note) <= 1000, "a note is at most 1000 characters")
+        done = self.lis1_parts_completed >= {Lis1Part.HOSPITAL.value, Lis1Part.MUNICIPAL.value}
+        phase = DropoutPhase.BEFORE_LIS3 if done else DropoutPhase.LIS1
+        self._dropped_out(phase=phase, reason=reason, note=note, stamp=stamp)
+        return phase
+
+    @event("DroppedOut")
+    def _dropped_out(self, phase: str, reason: str, note: str, stamp: Stamp) -> None:
+        self.dropped_out = True
+        self.last_milestone = stamp.occurred_at
+
     def return_to(self, municipality: str, stamp: Stamp) -> None:
         """Came back to a Helgeland municipality after leaving."""
+        require(
+            not self.dropped_out, "a doctor who dropped out before LIS3 has no post to return to"
+        )
         self._check_order(stamp)
         require(self.left, "only a doctor who left can return")
         self._returned(municipality=municipality, stamp=stamp)

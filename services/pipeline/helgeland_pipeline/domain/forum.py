@@ -56,7 +56,8 @@ class Lis3Offer:
     municipality: str
     start_date: date
     expires_on: date
-    state: str = "open"  # open, withdrawn, declined, accepted, accepted_elsewhere, closed
+    # open, withdrawn, declined, accepted, accepted_elsewhere, closed, dropped_out
+    state: str = "open"
 
     def is_open_on(self, day: date) -> bool:
         return self.state == "open" and day <= self.expires_on
@@ -199,8 +200,17 @@ class ForumCandidacy(Aggregate):
         today = stamp.day
         require_valid(expires_on >= today, "an offer cannot expire in the past")
         require_valid(start_date > today, "the LIS3 post starts in the future")
+        require_valid(
+            expires_on <= start_date,
+            f"the offer expires on {expires_on.isoformat()}, after the post starts on "
+            f"{start_date.isoformat()}",
+        )
         if self.lis1_ends_on is not None:
-            require_valid(start_date > self.lis1_ends_on, "the LIS3 post starts after LIS1 ends")
+            require_valid(
+                start_date > self.lis1_ends_on,
+                f"the LIS3 post starts after LIS1 ends on {self.lis1_ends_on.isoformat()}, "
+                f"not on {start_date.isoformat()}",
+            )
         require(
             not any(
                 o.municipality == municipality and o.is_open_on(today) for o in self.offers.values()
@@ -267,6 +277,31 @@ class ForumCandidacy(Aggregate):
         for other in closed_offers:
             self.offers[other].state = "accepted_elsewhere"
         self.accepted_offer = offer_id
+
+    def accepted_and_not_started(self) -> Lis3Offer | None:
+        """The accepted LIS3 offer, unless the doctor dropped out of it."""
+        offer = self.offers.get(self.accepted_offer or "")
+        return offer if offer is not None and offer.state == "accepted" else None
+
+    def drop_out_before_lis3(self, reason: str, note: str, stamp: Stamp) -> None:
+        """The doctor accepted this LIS3 offer but will not start it (reason coded, note sealed)."""
+        offer = self.accepted_and_not_started()
+        require(offer is not None, "no accepted LIS3 offer to drop out of")
+        assert offer is not None
+        require_valid(len(note) <= 1000, "a note is at most 1000 characters")
+        self._dropped_out_before_lis3(
+            offer_id=str(self.accepted_offer),
+            municipality=offer.municipality,
+            reason=reason,
+            note=note,
+            stamp=stamp,
+        )
+
+    @event("DroppedOutBeforeLis3")
+    def _dropped_out_before_lis3(
+        self, offer_id: str, municipality: str, reason: str, note: str, stamp: Stamp
+    ) -> None:
+        self.offers[offer_id].state = "dropped_out"
 
     # --- consent ----------------------------------------------------------------------------
 

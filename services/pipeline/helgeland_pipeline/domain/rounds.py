@@ -61,9 +61,16 @@ class Lis1Round(Aggregate):
             f"at most half of the {total} LIS1 positions may be coupled to a LIS3 post "
             f"({total // 2}), not {coupled_positions}",
         )
+        require_valid(
+            application_deadline >= stamp.day,
+            f"the application deadline {application_deadline.isoformat()} has passed when the "
+            f"round opens on {stamp.day.isoformat()}",
+        )
         if lis1_starts_on is not None:
             require_valid(
-                lis1_starts_on > application_deadline, "LIS1 starts after the application deadline"
+                lis1_starts_on > application_deadline,
+                f"LIS1 starts on {lis1_starts_on.isoformat()}, not after the application "
+                f"deadline {application_deadline.isoformat()}",
             )
         return cls(
             name.strip(),

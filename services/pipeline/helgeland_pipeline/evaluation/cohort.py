@@ -10,13 +10,17 @@ from typing import Any
 
 from helgeland_contracts.evaluation_v1 import FunnelStepName
 
+from helgeland_pipeline.evaluation.episodes import Stays
 from helgeland_pipeline.reference import ReferenceData
 
-DAYS_PER_YEAR = 365.25
 FUNNEL_STEPS: tuple[FunnelStepName, ...] = (
     "contacted",
     "applied",
     "prefers_general_practice",
+    "interviewed",
+    "offered_lis1",
+    "accepted_lis1",
+    "started_lis1",
     "shared_with_forum",
     "invited",
     "offered_lis3",
@@ -27,6 +31,10 @@ FUNNEL_STEPS: tuple[FunnelStepName, ...] = (
 _STEP_OF_FACT = {
     "contacted": "contacted",
     "applied": "applied",
+    "interviewed": "interviewed",
+    "lis1_offered": "offered_lis1",
+    "lis1_accepted": "accepted_lis1",
+    "lis1_started": "started_lis1",
     "shared": "shared_with_forum",
     "invited": "invited",
     "offered_lis3": "offered_lis3",
@@ -63,7 +71,11 @@ class Fact:
 
 @dataclass
 class Doctor:
-    """A candidate's path; `steps` holds the first time each funnel step was reached."""
+    """A candidate's path; `steps` holds the first time each funnel step was reached.
+
+    Stays are episodes (`evaluation.episodes`): in the municipality, a move or a return begins
+    a new one; in the region, only a return after leaving Helgeland does.
+    """
 
     candidate_id: str
     steps: dict[str, datetime] = field(default_factory=dict)
@@ -71,21 +83,42 @@ class Doctor:
     preference: str | None = None
     local_connection: bool | None = None
     municipality: str | None = None  # where LIS3 started
-    municipality_end: datetime | None = None
-    region_end: datetime | None = None
+    municipality_stays: Stays = field(default_factory=Stays)
+    region_stays: Stays = field(default_factory=Stays)
+    dropout: str | None = None  # left the path before LIS3: "lis1" or "before_lis3"
+    returned: bool = False
 
     def reach(self, step: str, at: datetime) -> None:
         self.steps.setdefault(step, at)
 
+    def stays(self, scope: str) -> Stays:
+        return self.municipality_stays if scope == "municipality" else self.region_stays
+
+    @property
+    def municipality_end(self) -> datetime | None:
+        """When the first stay in the municipality ended."""
+        episodes = self.municipality_stays.episodes
+        return episodes[0].end if episodes else None
+
+    @property
+    def region_end(self) -> datetime | None:
+        """When the first stay in the region ended."""
+        episodes = self.region_stays.episodes
+        return episodes[0].end if episodes else None
+
+    @property
+    def still_in_post(self) -> bool:
+        """In a GP post in a Helgeland municipality now (after a return too)."""
+        return self.municipality_stays.open
+
     def stay_years(self, scope: str, as_of: datetime) -> tuple[float, bool] | None:
-        """Years in post from LIS3 start to leaving (observed) or to `as_of` (censored)."""
-        start = self.steps.get("started_lis3")
-        if start is None:
-            return None
-        end = self.municipality_end if scope == "municipality" else self.region_end
-        observed = end is not None
-        days = ((end or as_of) - start).total_seconds() / 86400
-        return max(days, 0.0) / DAYS_PER_YEAR, observed
+        """The first stay: years from LIS3 start to its end (observed) or `as_of` (censored)."""
+        durations = self.stays(scope).durations(as_of)
+        return durations[0] if durations else None
+
+    def episode_years(self, scope: str, as_of: datetime) -> list[tuple[float, bool]]:
+        """Every stay, each with its years and whether it ended."""
+        return self.stays(scope).durations(as_of)
 
 
 def build_doctors(facts: list[Fact]) -> list[Doctor]:
@@ -101,17 +134,32 @@ def build_doctors(facts: list[Fact]) -> list[Doctor]:
             d.local_connection = f.attrs.get("local_connection")
             if d.preference == "general_practice":
                 d.reach("prefers_general_practice", f.occurred_at)
-        elif f.fact == "lis3_started" and d.municipality is None:
-            d.municipality = f.municipality
-        elif f.fact == "moved" and "started_lis3" in d.steps and d.municipality_end is None:
-            d.municipality_end = f.occurred_at
-        elif f.fact == "left" and "started_lis3" in d.steps:
-            if d.municipality_end is None:
-                d.municipality_end = f.occurred_at
-            stays_in_region = f.attrs.get("destination") == "helgeland_municipality"
-            if d.region_end is None and not stays_in_region:
-                d.region_end = f.occurred_at
+        else:
+            _follow(d, f)
     return list(doctors.values())
+
+
+def _follow(d: Doctor, f: Fact) -> None:
+    """Stays and dropouts: what happened after LIS1 was accepted."""
+    if f.fact == "lis3_started":
+        d.municipality = d.municipality or f.municipality
+        d.municipality_stays.begin(f.occurred_at)
+        d.region_stays.begin(f.occurred_at)
+    elif f.fact == "moved" and d.municipality_stays.open:
+        d.municipality_stays.end(f.occurred_at)
+        d.municipality_stays.begin(f.occurred_at)  # a new stay, in another municipality
+    elif f.fact == "left":
+        d.municipality_stays.end(f.occurred_at)
+        if f.attrs.get("destination") != "helgeland_municipality":
+            d.region_stays.end(f.occurred_at)
+    elif f.fact == "returned" and d.municipality_stays.episodes:
+        d.returned = True
+        d.municipality_stays.begin(f.occurred_at)
+        d.region_stays.begin(f.occurred_at)  # still open when they never left the region
+    elif f.fact == "dropped_out":
+        d.dropout = f.attrs.get("phase")
+    elif f.fact == "dropped_out_before_lis3" and d.dropout is None:
+        d.dropout = "before_lis3"
 
 
 def population_group(population: int) -> str:

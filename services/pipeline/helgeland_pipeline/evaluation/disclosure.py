@@ -215,12 +215,14 @@ def cycle_rows(rows: list[CycleRow], tally: Tally) -> list[CycleRow]:
                 "applicants": tally.count(r.applicants or 0),
                 "recruited": tally.count(r.recruited or 0),
                 "still_in_post": tally.count(r.still_in_post or 0),
+                "dropped_out": tally.count(r.dropped_out or 0),
+                "returned": tally.count(r.returned or 0),
             }
         )
         for r in rows
     ]
     by_shown = {id(s): raw[i] for i, s in enumerate(shown)}
-    for name in ("applicants", "recruited", "still_in_post"):
+    for name in ("applicants", "recruited", "still_in_post", "dropped_out", "returned"):
         secondary(
             shown,
             lambda r, name=name: getattr(r, name),  # type: ignore[misc]

@@ -83,19 +83,27 @@ def funnel(
 def _durations(
     doctors: list[Doctor], scope: str, as_of: datetime
 ) -> tuple[list[float], list[bool]]:
-    stays = [s for d in doctors if (s := d.stay_years(scope, as_of)) is not None]
+    """Every stay of every doctor: a doctor who left and came back adds a second stay."""
+    stays = [s for d in doctors for s in d.episode_years(scope, as_of)]
     return [s[0] for s in stays], [s[1] for s in stays]
 
 
-def kaplan_meier(durations: list[float], observed: list[bool], label: str) -> RetentionGroup:
-    """Kaplan–Meier with right-censoring (lifelines), median with 95 % CI, shares at 1/2/5 y."""
+def kaplan_meier(
+    durations: list[float], observed: list[bool], label: str, doctors: int | None = None
+) -> RetentionGroup:
+    """Kaplan–Meier with right-censoring (lifelines), median with 95 % CI, shares at 1/2/5 y.
+
+    Each duration is one stay; `doctors` is how many persons they belong to (default: one
+    stay each)."""
+    persons = len(durations) if doctors is None else doctors
     from lifelines import KaplanMeierFitter  # noqa: PLC0415 - heavy, only when asked
     from lifelines.utils import median_survival_times  # noqa: PLC0415
 
     if not durations:
         return RetentionGroup(
             group=label,
-            doctors=0,
+            doctors=persons,
+            stays=0,
             left=0,
             median_years=None,
             median_ci=(None, None),
@@ -125,7 +133,8 @@ def kaplan_meier(durations: list[float], observed: list[bool], label: str) -> Re
     }
     return RetentionGroup(
         group=label,
-        doctors=len(durations),
+        doctors=persons,
+        stays=len(durations),
         left=sum(observed),
         median_years=_finite(kmf.median_survival_time_),
         median_ci=(lower, upper),
@@ -151,7 +160,8 @@ def retention(
         [d for d in doctors if "started_lis3" in d.steps], group_by, reference, rounds
     )
     return [
-        kaplan_meier(*_durations(members, scope, as_of), name) for name, members in groups.items()
+        kaplan_meier(*_durations(members, scope, as_of), name, len(members))
+        for name, members in groups.items()
     ]
 
 
@@ -164,7 +174,7 @@ def national_comparison(
     started = [d for d in doctors if "started_lis3" in d.steps]
     for group, median in national["medians_years"].items():
         members = started if group == "all" else ours.get(group, [])
-        km = kaplan_meier(*_durations(members, "municipality", as_of), group)
+        km = kaplan_meier(*_durations(members, "municipality", as_of), group, len(members))
         rows.append(
             NationalComparison(
                 population_group=group,
@@ -181,6 +191,9 @@ def cox_model(
     doctors: list[Doctor], scope: str, as_of: datetime, reference: ReferenceData, min_cell: int = 1
 ) -> CoxModel:
     """Cox proportional hazards by centrality class, local connection and preference.
+
+    Each doctor's first stay only: the model assumes independent subjects, and a return is
+    not independent of the stay before it.
 
     A yes/no covariate whose smaller side holds fewer than `min_cell` doctors is left out: its
     hazard ratio would describe those few.
@@ -248,8 +261,9 @@ def cox_model(
 
 
 def cycles(doctors: list[Doctor], rounds: dict[str, RoundInfo]) -> list[CycleRow]:
-    """Per round: applicants, recruited (accepted a coupled LIS3), still in post; each round in
-    the yearly cycle of its own year (`RoundInfo.cycle_year`), not the year people applied."""
+    """Per round: applicants, recruited (accepted a coupled LIS3), still in post (a doctor who
+    left and came back is in post again), dropped out before LIS3, returned; each round in the
+    yearly cycle of its own year (`RoundInfo.cycle_year`), not the year people applied."""
     by_round: dict[str, list[Doctor]] = defaultdict(list)
     for d in doctors:
         if d.round_id is not None and d.round_id in rounds:
@@ -264,9 +278,9 @@ def cycles(doctors: list[Doctor], rounds: dict[str, RoundInfo]) -> list[CycleRow
                 lis1_starts_on=info.lis1_starts_on,
                 applicants=len(members),
                 recruited=sum("accepted_lis3" in d.steps for d in members),
-                still_in_post=sum(
-                    "started_lis3" in d.steps and d.municipality_end is None for d in members
-                ),
+                still_in_post=sum(d.still_in_post for d in members),
+                dropped_out=sum(d.dropout is not None for d in members),
+                returned=sum(d.returned for d in members),
             )
         )
     return sorted(rows, key=lambda r: (r.year, r.lis1_starts_on or date.max, r.round))

@@ -115,7 +115,16 @@ def render(
         ),
         "<h2>Yearly cycles</h2>",
         _table(
-            ["round", "year", "LIS1 starts", "applicants", "recruited", "still in post"],
+            [
+                "round",
+                "year",
+                "LIS1 starts",
+                "applicants",
+                "recruited",
+                "still in post",
+                "dropped out before LIS3",
+                "returned",
+            ],
             [
                 [
                     c.round,
@@ -124,6 +133,8 @@ def render(
                     n(c.applicants),
                     n(c.recruited),
                     n(c.still_in_post),
+                    n(c.dropped_out),
+                    n(c.returned),
                 ]
                 for c in cycles.rounds
             ],

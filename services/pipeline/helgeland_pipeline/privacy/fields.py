@@ -40,6 +40,8 @@ SEALED: dict[str, dict[str, str | None]] = {
     "Career.SupervisorAssigned": {"supervisor": TEXT},
     "Career.SupervisionGroupJoined": {"group": TEXT},
     "Career.Left": {"note": TEXT},
+    "Career.DroppedOut": {"note": TEXT},
+    "ForumCandidacy.DroppedOutBeforeLis3": {"note": TEXT},
 }
 
 _CODE = "a code from a fixed list"
@@ -93,6 +95,12 @@ PLAIN: dict[str, dict[str, str]] = {
     },
     "Career.Left": {"municipality": _MUNICIPALITY, "reason": _CODE, "destination": _CODE},
     "Career.Returned": {"municipality": _MUNICIPALITY},
+    "Career.DroppedOut": {"phase": _CODE, "reason": _CODE},
+    "ForumCandidacy.DroppedOutBeforeLis3": {
+        "offer_id": _ID,
+        "municipality": _MUNICIPALITY,
+        "reason": _CODE,
+    },
     "Lis1Round.Opened": {
         "name": "organisation-level; refused when it holds an e-mail or a phone number "
         "(`domain.personal.check_not_personal`)",

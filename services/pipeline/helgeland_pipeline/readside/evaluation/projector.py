@@ -33,6 +33,7 @@ _FACTS_BY_NAME: dict[str, tuple[str, Any]] = {
             "local_connection": bool(e.local_connection),
         },
     ),
+    "Candidate.Lis1InterviewHeld": ("interviewed", lambda e: {}),
     "Candidate.Lis1Offered": ("lis1_offered", lambda e: {"coupled": e.coupled}),
     "Candidate.Lis1OfferAccepted": ("lis1_accepted", lambda e: {}),
     "Candidate.ConsentWithdrawn": ("consent_withdrawn", lambda e: {}),
@@ -45,6 +46,11 @@ _FACTS_BY_NAME: dict[str, tuple[str, Any]] = {
     "Career.MovedWithinHelgeland": ("moved", lambda e: {"from": e.from_municipality}),
     "Career.Left": ("left", lambda e: {"reason": e.reason, "destination": e.destination}),
     "Career.Returned": ("returned", lambda e: {}),
+    "Career.DroppedOut": ("dropped_out", lambda e: {"phase": e.phase, "reason": e.reason}),
+    "ForumCandidacy.DroppedOutBeforeLis3": (
+        "dropped_out_before_lis3",
+        lambda e: {"reason": e.reason},
+    ),
 }
 
 _MUNICIPALITY_FIELD_BY_NAME = {
@@ -55,6 +61,7 @@ _MUNICIPALITY_FIELD_BY_NAME = {
     "Career.MovedWithinHelgeland": "to_municipality",
     "Career.Left": "municipality",
     "Career.Returned": "municipality",
+    "ForumCandidacy.DroppedOutBeforeLis3": "municipality",
 }
 
 

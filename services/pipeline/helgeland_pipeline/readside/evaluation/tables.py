@@ -16,7 +16,8 @@ from sqlalchemy import (
 from helgeland_pipeline.readside.types import UtcDateTime
 
 # Version 3: rounds keep their application deadline and LIS1 start (the yearly cycle's year).
-VERSION = 3
+# Version 4: the hospital's interviews and dropouts before LIS3 are facts too.
+VERSION = 4
 metadata = MetaData()
 
 facts = Table(
