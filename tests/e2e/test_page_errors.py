@@ -62,3 +62,29 @@ async def test_a_refused_form_comes_back_with_the_reason_in_norwegian(
     assert "«navn» må fylles ut" in flash
     assert "«søknadsfrist» må være en dato" in flash
     assert not [w for w in ENGLISH if w in flash], flash
+
+
+async def test_erasure_asks_before_it_erases_and_refuses_the_persons_own_name(
+    api: Api, signed_in: httpx.AsyncClient
+) -> None:
+    cid = await api.register("Petter Smart")
+    token = await sign_in(signed_in, "rolle=admin")
+    here = f"/personvern/kandidater/{cid}/sletting"
+    before = api.log_position()
+
+    named = await signed_in.post(here, data={"csrf": token, "reason": "Petter ba om det"})
+    assert named.status_code == 303
+    form = await signed_in.get(here, headers={"accept": "text/html"})
+    assert "«begrunnelse» kan ikke inneholde personens navn" in form.text
+
+    asked = await signed_in.post(here, data={"csrf": token, "reason": "Sak 2027/113"})
+    assert asked.status_code == 200
+    assert "Bekreft slettingen" in asked.text
+    assert api.log_position() == before  # nothing is erased before the confirmation
+
+    done = await signed_in.post(f"{here}/bekreft", data={"csrf": token, "reason": "Sak 2027/113"})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/sykehus/kandidater/{cid}"
+    assert api.log_position() > before
+    erased = await api.client.get(f"/candidates/{cid}", headers=api.auth(Role.ADMIN))
+    assert "Petter" not in erased.text

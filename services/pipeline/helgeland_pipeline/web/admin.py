@@ -16,11 +16,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from helgeland_contracts.privacy_v1 import ErasureRequest
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from helgeland_pipeline.api import candidates, privacy
 from helgeland_pipeline.api.deps import Recruiter, ServicesDep
 from helgeland_pipeline.api.personal_data import personal_data
-from helgeland_pipeline.domain.common import Actor
+from helgeland_pipeline.domain.common import Actor, InvalidInput
+from helgeland_pipeline.domain.personal import check_erasure_reason
 from helgeland_pipeline.web.calls import Form, PageActor, act, allowed, ensure_live, form_value
 from helgeland_pipeline.web.errors import PageRoute, error_page
 from helgeland_pipeline.web.messages import norwegian
@@ -63,13 +65,20 @@ async def erasure_form(
 async def erasure_check(
     request: Request, candidate_id: UUID, actor: PageActor, services: ServicesDep, form: Form
 ) -> Response:
-    """Step one: the reason is checked, and the page asks once more before anything is done."""
+    """Step one: the reason is checked as the erasure will check it (one line, not the
+    person's name or contact details), and the page asks once more before anything is done."""
     _admin(request, actor, services)
     candidate = await _candidate(request, candidate_id, actor, services)
     reason = form_value(form.get("reason")) or ""
-    try:
+    app = services.core.app
+
+    def check() -> None:
         ErasureRequest.model_validate({"reason": reason})
-    except ValidationError as error:
+        check_erasure_reason(reason, app.personal_data_of(candidate_id, contact_only=True))
+
+    try:
+        await run_in_threadpool(check)
+    except (ValidationError, InvalidInput) as error:
         flash(request, norwegian(error), "error")
         return see_other(f"/personvern/kandidater/{candidate_id}/sletting")
     return page(request, "admin/erasure.html", c=candidate, reason=reason, confirm=True)
