@@ -40,6 +40,8 @@ SEALED: dict[str, dict[str, str | None]] = {
     "Career.SupervisorAssigned": {"supervisor": TEXT},
     "Career.SupervisionGroupJoined": {"group": TEXT},
     "Career.Left": {"note": TEXT},
+    # A corrected supervisor or supervision group (a name), and the correction's free text.
+    "Career.MilestoneCorrected": {"value": OPTIONAL, "reason": TEXT},
 }
 
 _CODE = "a code from a fixed list"
@@ -93,6 +95,7 @@ PLAIN: dict[str, dict[str, str]] = {
     },
     "Career.Left": {"municipality": _MUNICIPALITY, "reason": _CODE, "destination": _CODE},
     "Career.Returned": {"municipality": _MUNICIPALITY},
+    "Career.MilestoneCorrected": {"kind": "the corrected milestone's event type"},
     "Lis1Round.Opened": {
         "name": "organisation-level; refused when it holds an e-mail or a phone number "
         "(`domain.personal.check_not_personal`)",
