@@ -367,10 +367,10 @@ class Career(Aggregate):
         recertification_due: date | None,
         stamp: Stamp,
     ) -> None:
-        if recertification_due is not None:
+        if happened_on is not None and kind == "SpecialistApproved":
+            self.specialist_on = happened_on
+        if recertification_due is not None:  # the last certification was re-dated
             self.certified_on = happened_on
-            if kind == "SpecialistApproved":
-                self.specialist_on = happened_on
 
     def _check_in_lis3(self, stamp: Stamp) -> None:
         self._check_active(stamp)
