@@ -54,6 +54,9 @@ FIELD_NAMES = {
     "supervisor": "veileder",
     "supervision_group": "veiledningsgruppe",
     "status": "status",
+    "happened_on": "dato",
+    "value": "ny verdi",
+    "group": "veiledningsgruppe",
 }
 
 
