@@ -15,7 +15,13 @@ from helgeland_contracts.career_v1 import DoctorOut
 from helgeland_contracts.personal import ERASED
 from helgeland_pipeline.app_career import Correction, left, lis1_part_completed
 from helgeland_pipeline.bootstrap import Services, build_services
-from helgeland_pipeline.domain.career import Career, Destination, LeavingReason, Lis1Part
+from helgeland_pipeline.domain.career import (
+    Career,
+    Destination,
+    LeavingReason,
+    Lis1Part,
+    career_id,
+)
 from helgeland_pipeline.domain.common import InvalidInput, programme_day
 from helgeland_pipeline.domain.forum import NotYours
 from helgeland_pipeline.readside.municipal import tables
@@ -216,6 +222,13 @@ async def test_a_correction_shows_the_corrected_value_beside_the_original(
         plan_day - timedelta(days=7),
         plan_day,
     )
+
+    # In the log, the corrected name and the reason are sealed with the doctor's key.
+    stored = services.app.recorder.select_events(career_id(cid))
+    corrections = [e for e in stored if e.topic.endswith("MilestoneCorrected")]
+    assert b"SupervisorAssigned" in corrections[0].state  # a plain field reads in the clear
+    for text in (b"Riktig Veileder", b"Skrivefeil"):
+        assert not any(text in e.state for e in stored)
 
     # A second correction corrects the corrected value; the original stays the first one.
     app.correct_milestone(FORUM, cid, 3, Correction(None, "Endelig Veileder", "Byttet"))
