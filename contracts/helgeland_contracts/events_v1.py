@@ -117,6 +117,24 @@ class SpecialistApproved(Payload):
     recertification_due: date
 
 
+class Recertified(Payload):
+    """Re-certified as specialist: the next re-certification is due five years on."""
+
+    recertified_on: date
+    recertification_due: date
+
+
+class MilestoneCorrected(Payload):
+    """A milestone (named by its number in the career) corrected; the new value and the
+    reason are personal and not part of the public event. When the last approval or
+    re-certification is re-dated, `recertification_due` is the new due date."""
+
+    milestone: int
+    kind: str
+    happened_on: date | None = None
+    recertification_due: date | None = None
+
+
 class Lis1Started(Payload):
     candidate_id: UUID
     unit: str
@@ -192,6 +210,8 @@ PAYLOADS: dict[str, type[Payload]] = {
     "Career.Lis1Started": Lis1Started,
     "Career.Lis3Started": Lis3Started,
     "Career.SpecialistApproved": SpecialistApproved,
+    "Career.Recertified": Recertified,
+    "Career.MilestoneCorrected": MilestoneCorrected,
     "Career.MovedWithinHelgeland": MovedWithinHelgeland,
     "Career.Left": Left,
     "Career.Returned": Returned,

@@ -32,6 +32,8 @@ def reads_next(path: str) -> str:
     """The read model a command's caller reads next, which the API waits for."""
     if path.endswith("/milestones"):
         return "evaluation"
+    if path.endswith("/correction"):
+        return "municipal"
     if path.startswith("/forum") or path.endswith(("/forum-list", "/consent/withdraw")):
         return "forum"
     if path.startswith("/webhooks"):

@@ -69,9 +69,9 @@ CAREER = frozenset({HOSPITAL, MUNICIPALITY_OWN, FORUM, ADMIN})
 EVALUATORS = frozenset({EVALUATOR, ADMIN})
 SUBSCRIBERS = frozenset({HOSPITAL, MUNICIPALITY_OWN, MUNICIPALITY_OTHER, FORUM, ADMIN})
 RANA_HOOK = "https://rana-kommune.example/hooks/helgeland"
-# Fresh shared candidates the commands use up: consent, milestones, offers and the three
-# offer actions, each at most once per allowed role and once more for the last refusal.
-SHARED_TARGETS = 26
+# Fresh shared candidates the commands use up: consent, milestones, corrections, offers and the
+# three offer actions, each at most once per allowed role and once more for the last refusal.
+SHARED_TARGETS = 31
 
 
 def in_days(days: int) -> date:
@@ -143,6 +143,12 @@ class Scenario:
         self.app.start_lis1(RECRUITER, cid)
         return cid
 
+    def in_lis3_in_rana(self) -> UUID:
+        """A doctor of Rana's whose milestone 2 is the start of LIS3 (Rana's to correct)."""
+        cid = self.recruited_by_rana_in_lis1()
+        self.app.start_lis3(municipal(OWN), cid)
+        return cid
+
 
 def offer(app: PipelineApplication, fl: ForumList, cid: UUID, number: str) -> str:
     supervisor = RANA_SUPERVISOR if number == RANA else VEFSN_SUPERVISOR
@@ -158,6 +164,7 @@ def prepare(api: Api, fresh: int) -> Scenario:
     kari_rana = offer(app, fl, kari, RANA)
     offer(app, fl, kari, VEFSN)
     app.accept_lis3_offer(municipal(RANA), kari, kari_rana)
+    app.start_lis1(RECRUITER, kari)  # one of Rana's doctors, in LIS1
     app.subscribe_webhook(municipal(RANA), RANA_HOOK, ["lis3_offer_accepted"])
     for number in (RANA, VEFSN):
         offer(app, fl, ola, number)
@@ -431,6 +438,34 @@ TABLE = [
             lambda s: f"/candidates/{s.recruited_by_rana_in_lis1()}/milestones",
             {"kind": "lis3_started"},
         ),
+    ),
+    Row(
+        "POST",
+        "/candidates/{candidate_id}/milestones/{number}/correction",
+        CAREER,
+        post(
+            lambda s: f"/candidates/{s.in_lis3_in_rana()}/milestones/2/correction",
+            {"happened_on": datetime.now(UTC).date().isoformat(), "reason": "Feil dato"},
+        ),
+    ),
+    # a municipality's own doctors; the forum all; the hospital their LIS1 milestones
+    Row(
+        "GET",
+        "/municipalities/{number}/doctors",
+        OWN_MUNICIPALITY,
+        get(lambda s: f"/municipalities/{OWN}/doctors"),
+    ),
+    Row(
+        "GET",
+        "/municipalities/{number}/doctors/{candidate_id}",
+        OWN_MUNICIPALITY,
+        get(lambda s: f"/municipalities/{OWN}/doctors/{s.kari}"),
+    ),
+    Row(
+        "GET",
+        "/candidates/{candidate_id}/milestones",
+        frozenset({HOSPITAL, FORUM, ADMIN}),
+        get(lambda s: f"/candidates/{s.kari}/milestones"),
     ),
     # the municipal side
     Row("GET", "/forum/candidates", MUNICIPAL, get(lambda s: "/forum/candidates")),
@@ -829,6 +864,12 @@ PAGES = [
     ),
     _page("/kommune/{number}/tilbud", OWN_MUNICIPALITY, lambda s: f"{R}/tilbud"),
     _page("/kommune/{number}/rekruttert", OWN_MUNICIPALITY, lambda s: f"{R}/rekruttert"),
+    _page("/kommune/{number}/leger", OWN_MUNICIPALITY, lambda s: f"{R}/leger"),
+    _page(
+        "/kommune/{number}/leger/{candidate_id}",
+        OWN_MUNICIPALITY,
+        lambda s: f"{R}/leger/{s.kari}",
+    ),
     _page("/forum-tavle", MUNICIPAL, lambda s: "/forum-tavle"),
     _page("/evaluering", EVALUATORS, lambda s: "/evaluering"),
     _page("/evaluering/overlevelse.png", EVALUATORS, lambda s: "/evaluering/overlevelse.png"),
@@ -932,6 +973,16 @@ PAGES = [
         RECRUITERS,
         lambda s: f"/sykehus/kandidater/{s.kari}/innsyn.html",
         subject_access=True,
+    ),
+    _form(
+        "/kommune/{number}/leger/{candidate_id}/milepeler",
+        OWN_MUNICIPALITY,
+        lambda s: f"{R}/leger/{s.kari}/milepeler",
+    ),
+    _form(
+        "/kommune/{number}/leger/{candidate_id}/korrigering",
+        OWN_MUNICIPALITY,
+        lambda s: f"{R}/leger/{s.kari}/korrigering",
     ),
     _form("/logg-ut", EVERYONE, lambda s: "/logg-ut"),
 ]

@@ -605,8 +605,10 @@ async def test_the_recertification_notice_waits_until_90_days_before_it_is_due(
     [to_rana] = [m for m in new if m.to == rana_address]
     assert to_rana.subject == (f"Resertifisering for en av kommunens leger innen {due.isoformat()}")
     assert "Rana kommune" in to_rana.part("plain")
-    # The municipality hears that one of its doctors is due, not who.
-    for personal in ("Kari", kari_email, str(kari)):
+    # The municipality hears which of its doctors is due (its employee), never their address.
+    assert "Kari Nordmann, lege i Rana kommune, må fornye" in to_rana.part("plain")
+    assert "Kari Nordmann" in to_rana.part("html")
+    for personal in (kari_email, str(kari)):
         assert personal not in to_rana.part("plain")
         assert personal not in to_rana.part("html")
 

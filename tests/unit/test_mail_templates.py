@@ -42,6 +42,7 @@ FIELDS: dict[str, dict[str, object]] = {
     },
     "recertification_due": {"name": "Kari", "due": "2031-05-01"},
     "recertification_due_municipality": {
+        "name": "Kari",
         "municipality": "Rana",
         "due": "2031-05-01",
         "service_url": URL,

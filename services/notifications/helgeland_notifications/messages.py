@@ -130,7 +130,9 @@ class Deriver:
             "ForumCandidacy.Lis3OfferAccepted": self.on_candidacy_lis3_offer_accepted,
             "Candidate.ConsentWithdrawn": self.on_candidate_consent_withdrawn,
             "Candidate.Erased": self.on_candidate_erased,
-            "Career.SpecialistApproved": self.on_career_specialist_approved,
+            "Career.SpecialistApproved": self.on_career_certified,
+            "Career.Recertified": self.on_career_certified,
+            "Career.MilestoneCorrected": self.on_career_milestone_corrected,
         }
 
     # --- remembering what later messages need -------------------------------------------------
@@ -337,16 +339,17 @@ class Deriver:
             return  # other consents do not change what municipalities hear
         cid = str(e.aggregate_id)
         _upsert(conn, store.people, "candidate_id", cid, consent_withdrawn=True)
-        # Nothing more about this candidate reaches a municipality: pending messages are cancelled.
-        conn.execute(
-            update(store.deliveries)
-            .where(
-                store.deliveries.c.candidate_id == cid,
-                store.deliveries.c.audience != "candidate",
-                store.deliveries.c.status == "pending",
+        # Nothing more about this candidate reaches a municipality: pending messages are cancelled,
+        # except the re-certification notice to their employer (sharing is not employment).
+        d_ = store.deliveries
+        pending = conn.execute(
+            select(d_.c.key, d_.c.payload).where(
+                d_.c.candidate_id == cid, d_.c.audience != "candidate", d_.c.status == "pending"
             )
-            .values(status="cancelled")
-        )
+        ).all()
+        cancelled = [r.key for r in pending if _recertification_of(r) is None]
+        if cancelled:
+            conn.execute(update(d_).where(d_.c.key.in_(cancelled)).values(status="cancelled"))
         shared = conn.execute(
             select(store.candidacies.c.candidacy_id).where(store.candidacies.c.candidate_id == cid)
         ).first()
@@ -381,6 +384,14 @@ class Deriver:
             addresses = {r.recipient for r in theirs} | ({person.email} if person else set())
             purge_mail(self.mail_dir, {r.key for r in theirs}, addresses)
         conn.execute(delete(d_).where(d_.c.candidate_id == cid, d_.c.audience == "candidate"))
+        # The employer's re-certification notices name the person: gone, sent or not.
+        conn.execute(
+            delete(d_).where(
+                d_.c.candidate_id == cid,
+                d_.c.audience == "municipality",
+                d_.c.channel == "email",
+            )
+        )
         conn.execute(
             update(d_)
             .where(d_.c.candidate_id == cid, d_.c.status == "pending")
@@ -390,14 +401,37 @@ class Deriver:
 
     # --- retention ------------------------------------------------------------------------------
 
-    def on_career_specialist_approved(
+    def on_career_certified(self, conn: Connection, e: Envelope, d: dict[str, Any]) -> None:
+        """Approved or re-certified: the next re-certification's notices, 90 days before it is
+        due, to the doctor and to the municipality that employs them, cycle after cycle."""
+        due = datetime.fromisoformat(d["recertification_due"]).date()
+        self._schedule_recertification(conn, str(e.aggregate_id), due)
+
+    def on_career_milestone_corrected(
         self, conn: Connection, e: Envelope, d: dict[str, Any]
     ) -> None:
+        """The last approval or re-certification re-dated: its notices move with it."""
+        if d.get("recertification_due"):
+            due = datetime.fromisoformat(d["recertification_due"]).date()
+            self._schedule_recertification(conn, str(e.aggregate_id), due)
+
+    def _schedule_recertification(self, conn: Connection, career_id: str, due: date) -> None:
+        """The notices of the cycle ending `due`; those of an earlier cycle (or an earlier date
+        for this one) that have not gone out are cancelled."""
         career = conn.execute(
-            select(store.careers).where(store.careers.c.career_id == str(e.aggregate_id))
+            select(store.careers).where(store.careers.c.career_id == career_id)
         ).one()
-        due = datetime.fromisoformat(d["recertification_due"]).date()
+        pending = [
+            r.key for r in self._recertification_notices(conn, career_id) if r.status == "pending"
+        ]
+        if pending:
+            conn.execute(
+                update(store.deliveries)
+                .where(store.deliveries.c.key.in_(pending))
+                .values(status="cancelled", last_error="a later re-certification or date")
+            )
         when = datetime.combine(due - RECERTIFICATION_NOTICE, time(8, 0), tzinfo=UTC)
+        meta = {"recertification_of": career_id, "due": due.isoformat(), "at": when.isoformat()}
         person = self._person(career.candidate_id)
         if person is not None and person.email:
             self._email(
@@ -406,26 +440,39 @@ class Deriver:
                 career.candidate_id,
                 "recertification_due",
                 not_before=when,
+                meta=meta,
                 name=person.name,
                 due=due.isoformat(),
             )
-        self._tell_municipality(conn, str(e.aggregate_id), career.municipality, due, when)
+        self._tell_municipality(conn, career_id, career.municipality, due, when)
+
+    def _recertification_notices(self, conn: Connection, career_id: str) -> list[Any]:
+        rows = conn.execute(
+            select(store.deliveries).where(store.deliveries.c.payload.is_not(None))
+        ).all()
+        return [r for r in rows if _recertification_of(r) == career_id]
 
     def _tell_municipality(
         self, conn: Connection, career_id: str, municipality: str | None, due: date, when: datetime
     ) -> None:
-        """The employer's notice; `_meta` (never sent) lets a later move re-address it."""
+        """The employer's notice names its employee (the webhook only the due date); `_meta`
+        (never sent) lets a later move re-address it."""
         if municipality not in self.recipients.municipalities:
             return
+        candidate_id = conn.execute(
+            select(store.careers.c.candidate_id).where(store.careers.c.career_id == career_id)
+        ).scalar_one()
+        person = self._person(candidate_id)
         meta = {"recertification_of": career_id, "due": due.isoformat(), "at": when.isoformat()}
         self._email(
             self.recipients.municipalities[municipality],
             "municipality",
-            None,
+            candidate_id,
             "recertification_due_municipality",
             not_before=when,
             meta=meta,
             due=due.isoformat(),
+            name=person.name if person is not None else "",
             municipality=self.recipients.name(municipality),
             service_url=self.public_url,
         )
@@ -447,11 +494,7 @@ class Deriver:
         rows = conn.execute(
             select(store.deliveries).where(store.deliveries.c.audience == "municipality")
         ).all()
-        notices = [
-            r
-            for r in rows
-            if ((r.payload or {}).get("_meta") or {}).get("recertification_of") == career_id
-        ]
+        notices = [r for r in rows if _recertification_of(r) == career_id]
         if not notices:
             return
         latest = max(r.position for r in notices)
@@ -564,6 +607,13 @@ class Deriver:
                     not_before=not_before,
                 )
             )
+
+
+def _recertification_of(delivery: Any) -> str | None:
+    """The career a re-certification notice is about (from the service's own note), or None."""
+    meta = (delivery.payload or {}).get("_meta") or {}
+    found = meta.get("recertification_of") if isinstance(meta, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def purge_mail(folder: Path, keys: set[str], addresses: set[str]) -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from uuid import UUID
 
 from helgeland_pipeline.app_base import A, PipelineBase, Saved
@@ -20,6 +21,15 @@ from helgeland_pipeline.domain.forum import ForumCandidacy, NotYours, candidacy_
 from helgeland_pipeline.policy import check_acts_for, check_not_municipal
 
 Milestone = Callable[[Career, Stamp], None]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A milestone's new date and/or value, and why."""
+
+    happened_on: date | None
+    value: str | None
+    reason: str
 
 
 class CareerCommands(PipelineBase):
@@ -104,6 +114,32 @@ class CareerCommands(PipelineBase):
         else:
             check_acts_for(actor, municipality, "this doctor works in another municipality")
         milestone(career, self._stamp(actor, occurred_at))
+        return self._save(career)
+
+    def correct_milestone(
+        self,
+        actor: Actor,
+        candidate_id: UUID,
+        milestone: int,
+        correction: Correction,
+        occurred_at: datetime | None = None,
+    ) -> Saved:
+        """Correct a milestone's date or value, with the reason: a correcting event, never an
+        edit. Corrected by whoever may record it: the municipality that recorded it (the
+        hospital's LIS1 milestones by the hospital), or the forum."""
+        career = self._career(candidate_id)
+        owner = career.milestone(milestone).municipality
+        if owner is None:
+            check_not_municipal(actor, "the hospital corrects its LIS1 milestones")
+        else:
+            check_acts_for(actor, owner, "another municipality recorded this milestone")
+        career.correct_milestone(
+            milestone,
+            correction.happened_on,
+            correction.value,
+            correction.reason,
+            self._stamp(actor, occurred_at),
+        )
         return self._save(career)
 
     def _career(self, candidate_id: UUID) -> Career:

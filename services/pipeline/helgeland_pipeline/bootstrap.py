@@ -29,6 +29,8 @@ from helgeland_pipeline.readside.forum.projector import ForumProjection
 from helgeland_pipeline.readside.forum.queries import ForumQueries
 from helgeland_pipeline.readside.hospital.projector import HospitalProjection
 from helgeland_pipeline.readside.hospital.queries import HospitalQueries
+from helgeland_pipeline.readside.municipal.projector import MunicipalProjection
+from helgeland_pipeline.readside.municipal.queries import MunicipalQueries
 from helgeland_pipeline.readside.runner import Projection, ProjectionRunner
 from helgeland_pipeline.readside.webhooks.projector import WebhookProjection
 from helgeland_pipeline.reference import load_national_figures
@@ -55,9 +57,13 @@ def migrate(settings: Settings) -> tuple[str | None, str]:
 
 def all_projections(app: PipelineApplication | None = None) -> list[Projection]:
     """Every read model, in the order a rebuild applies them (`app`: the log the forum's
-    read model reads a shared candidate's contact details from)."""
-    forum = ForumProjection(log_contact_details(app)) if app is not None else ForumProjection()
-    return [HospitalProjection(), forum, EvaluationProjection(), WebhookProjection()]
+    and the municipal one a doctor's name from)."""
+    if app is None:
+        forum, municipal = ForumProjection(), MunicipalProjection()
+    else:
+        forum = ForumProjection(log_contact_details(app))
+        municipal = MunicipalProjection(log_contact_details(app))
+    return [HospitalProjection(), forum, EvaluationProjection(), WebhookProjection(), municipal]
 
 
 @dataclass
@@ -174,6 +180,7 @@ class ApiServices:
     async_engine: AsyncEngine
     hospital: HospitalQueries
     forum: ForumQueries
+    municipal: MunicipalQueries
     evaluation: EvaluationQueries
     verifier: TokenVerifier
     pseudonym_key: bytes
@@ -193,6 +200,7 @@ def build_api_services(settings: Settings, clock: Clock = utc_now) -> ApiService
             async_engine,
             {n: m.name for n, m in services.app.reference.municipalities.items()},
         ),
+        municipal=MunicipalQueries(async_engine),
         evaluation=build_evaluation(services, async_engine),
         verifier=build_verifier(settings),
         pseudonym_key=settings.pseudonym_key_bytes(),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Path
 from helgeland_contracts.api_v1 import CommandResult
 from helgeland_contracts.career_v1 import (
     DroppedOut,
+    EducationPlanMade,
+    EducationPlanReviewed,
     InstitutionServiceCompleted,
     LeaveStarted,
     Left,
@@ -16,8 +18,10 @@ from helgeland_contracts.career_v1 import (
     Lis1PartStarted,
     Lis1Started,
     Lis3Started,
+    MilestoneCorrection,
     MilestoneIn,
     MovedWithinHelgeland,
+    Recertified,
     Returned,
     ReturnedFromLeave,
     SpecialistApproved,
@@ -27,7 +31,13 @@ from helgeland_contracts.career_v1 import (
 
 from helgeland_pipeline.api.deps import ServicesDep, answer_once_visible, reads, require_role
 from helgeland_pipeline.app_base import Saved
-from helgeland_pipeline.app_career import Milestone, left, lis1_part_completed, lis1_part_started
+from helgeland_pipeline.app_career import (
+    Correction,
+    Milestone,
+    left,
+    lis1_part_completed,
+    lis1_part_started,
+)
 from helgeland_pipeline.application import PipelineApplication
 from helgeland_pipeline.domain.career import Career, Destination, LeavingReason, Lis1Part
 from helgeland_pipeline.domain.common import Actor, Role
@@ -48,7 +58,24 @@ def record_milestone(
 ) -> CommandResult:
     """Record a retention milestone (back-dating allowed); they must come in order."""
     saved = _dispatch(services.core.app, actor, candidate_id, body)
-    return answer_once_visible(services, saved, "evaluation")
+    return answer_once_visible(services, saved, "evaluation", "municipal")
+
+
+@router.post("/candidates/{candidate_id}/milestones/{number}/correction")
+def correct_milestone(
+    candidate_id: UUID,
+    number: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: Annotated[MilestoneCorrection, Body()],
+    actor: CareerActor,
+    services: ServicesDep,
+) -> CommandResult:
+    """Correct milestone `number` (its new date and/or value, with the reason): a correcting
+    event beside the original, never an edit. Readers see the corrected value and the original."""
+    correction = Correction(body.happened_on, body.value, body.reason)
+    saved = services.core.app.correct_milestone(
+        actor, candidate_id, number, correction, body.occurred_at
+    )
+    return answer_once_visible(services, saved, "evaluation", "municipal")
 
 
 def _dispatch(app: PipelineApplication, actor: Actor, cid: UUID, body: MilestoneIn) -> Saved:
@@ -69,7 +96,22 @@ def _dispatch(app: PipelineApplication, actor: Actor, cid: UUID, body: Milestone
     return app.record_milestone(actor, cid, _milestone(body), body.occurred_at)
 
 
+# Milestones that carry nothing but their time.
+_PLAIN: dict[type[object], Milestone] = {
+    InstitutionServiceCompleted: Career.complete_institution_service,
+    SpecialistApproved: Career.approve_specialist,
+    LeaveStarted: Career.start_leave,
+    ReturnedFromLeave: Career.return_from_leave,
+    EducationPlanMade: Career.make_education_plan,
+    EducationPlanReviewed: Career.review_education_plan,
+    Recertified: Career.recertify,
+}
+
+
 def _milestone(body: MilestoneIn) -> Milestone:
+    plain = _PLAIN.get(type(body))
+    if plain is not None:
+        return plain
     match body:
         case Lis1PartStarted():
             return lis1_part_started(Lis1Part(body.part))
@@ -79,14 +121,6 @@ def _milestone(body: MilestoneIn) -> Milestone:
             return lambda c, s: c.assign_supervisor(body.supervisor, s)
         case SupervisionGroupJoined():
             return lambda c, s: c.join_supervision_group(body.group, s)
-        case InstitutionServiceCompleted():
-            return Career.complete_institution_service
-        case SpecialistApproved():
-            return Career.approve_specialist
-        case LeaveStarted():
-            return Career.start_leave
-        case ReturnedFromLeave():
-            return Career.return_from_leave
         case MovedWithinHelgeland():
             return lambda c, s: c.move_within_helgeland(body.to_municipality, s)
         case Left():

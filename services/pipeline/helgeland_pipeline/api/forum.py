@@ -204,7 +204,8 @@ def answer_offer(
         "withdraw": app.withdraw_lis3_offer,
     }
     saved = commands[action](actor, candidate_id, str(offer_id), body.occurred_at)
-    return answer_once_visible(services, saved, "forum")
+    # An accepted offer makes the candidate one of the municipality's doctors (`municipal`).
+    return answer_once_visible(services, saved, "forum", "municipal")
 
 
 @router.get("/forum/board")

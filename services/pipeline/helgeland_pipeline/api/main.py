@@ -11,6 +11,7 @@ from helgeland_platform.hardening import harden
 from helgeland_pipeline.api import (
     candidates,
     careers,
+    doctors,
     evaluation,
     forum,
     openapi,
@@ -61,6 +62,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(candidates.router)
     app.include_router(forum.router)
     app.include_router(careers.router)
+    app.include_router(doctors.router)
     app.include_router(evaluation.router)
     app.include_router(webhooks.router)
     app.include_router(operations.router)

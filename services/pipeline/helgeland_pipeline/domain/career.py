@@ -7,8 +7,10 @@ times are kept) but must come in order, and nothing follows leaving except a ret
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -52,14 +54,35 @@ def career_id(candidate_id: uuid.UUID) -> uuid.UUID:
 
 
 def recertification_due(approved_on: date) -> date:
-    """Specialists in general medicine re-certify every five years."""
+    """Specialists in general medicine re-certify every five years: the next is due five years
+    after the last approval or re-certification (29 February: the last day of February)."""
     year = approved_on.year + RECERTIFICATION_YEARS
     day = 28 if (approved_on.month, approved_on.day) == (2, 29) else approved_on.day
     return date(year, approved_on.month, day)
 
 
+# A correction may give a milestone a new value only where the milestone has one.
+CORRECTABLE_VALUES = {"SupervisorAssigned": "supervisor", "SupervisionGroupJoined": "group"}
+CERTIFYING = frozenset({"SpecialistApproved", "Recertified"})
+CORRECTION = "MilestoneCorrected"
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A milestone as a correction names it: its kind, and the municipality that recorded it
+    (None before LIS3: the hospital's)."""
+
+    kind: str
+    municipality: str | None
+
+
 class Career(Aggregate):
     """One doctor's milestones after accepting LIS1."""
+
+    class Event(Aggregate.Event):
+        def apply(self, aggregate: Any) -> None:
+            """After each event's own body: remember the milestone, so it can be corrected."""
+            aggregate.note_milestone(self)
 
     @staticmethod
     def create_id(candidate_id: str, **_: object) -> uuid.UUID:
@@ -76,6 +99,21 @@ class Career(Aggregate):
         self.left = False
         self.dropped_out = False
         self.specialist_on: date | None = None
+        self.certified_on: date | None = None  # the last approval or re-certification
+        self.certified_by = 0  # the number of the milestone that certified last
+        self.education_plan = False
+        self.milestones: dict[int, Noted] = {}
+
+    def note_milestone(self, event: Any) -> None:
+        """Each milestone's number is its version in the career (the event's, which follows
+        the aggregate's own; called while the event is applied)."""
+        kind = type(event).__name__
+        if kind == CORRECTION:
+            return
+        owner = getattr(event, "from_municipality", None) or self.municipality
+        self.milestones[event.originator_version] = Noted(kind, owner)
+        if kind in CERTIFYING:
+            self.certified_by = event.originator_version
 
     def _check_order(self, stamp: Stamp) -> None:
         require(
@@ -173,6 +211,7 @@ class Career(Aggregate):
         self, approved_on: date, recertification_due: date, stamp: Stamp
     ) -> None:
         self.specialist_on = approved_on
+        self.certified_on = approved_on
         self.last_milestone = stamp.occurred_at
 
     def start_leave(self, stamp: Stamp) -> None:
@@ -264,6 +303,109 @@ class Career(Aggregate):
         self.left = False
         self.municipality = municipality
         self.last_milestone = stamp.occurred_at
+
+    def make_education_plan(self, stamp: Stamp) -> None:
+        """The individual education plan (the municipality's duty since 2019) is made; a new
+        municipality may make its own."""
+        self._check_in_lis3(stamp)
+        self._education_plan_made(stamp=stamp)
+
+    @event("EducationPlanMade")
+    def _education_plan_made(self, stamp: Stamp) -> None:
+        self.education_plan = True
+        self.last_milestone = stamp.occurred_at
+
+    def review_education_plan(self, stamp: Stamp) -> None:
+        self._check_in_lis3(stamp)
+        require(self.education_plan, "an education plan is reviewed after it is made")
+        self._education_plan_reviewed(stamp=stamp)
+
+    @event("EducationPlanReviewed")
+    def _education_plan_reviewed(self, stamp: Stamp) -> None:
+        self.last_milestone = stamp.occurred_at
+
+    def recertify(self, stamp: Stamp) -> None:
+        """Re-certified as specialist: the next re-certification is due five years on."""
+        self._check_in_lis3(stamp)
+        require(self.certified_on is not None, "re-certification follows specialist approval")
+        assert self.certified_on is not None
+        on = stamp.day
+        require(
+            on > self.certified_on,
+            f"a re-certification comes after the last one ({self.certified_on.isoformat()})",
+        )
+        self._recertified(
+            recertified_on=on, recertification_due=recertification_due(on), stamp=stamp
+        )
+
+    @event("Recertified")
+    def _recertified(self, recertified_on: date, recertification_due: date, stamp: Stamp) -> None:
+        self.certified_on = recertified_on
+        self.last_milestone = stamp.occurred_at
+
+    def correct_milestone(
+        self,
+        milestone: int,
+        happened_on: date | None,
+        value: str | None,
+        reason: str,
+        stamp: Stamp,
+    ) -> None:
+        """Correct a recorded milestone's date or value, with the reason: a new event that
+        names the milestone by its number, never an edit of the old one."""
+        noted = self.milestone(milestone)
+        require_valid(
+            happened_on is not None or value is not None, "a correction gives a date or a value"
+        )
+        if value is not None:
+            require_valid(
+                noted.kind in CORRECTABLE_VALUES,
+                f"milestone {milestone} ({noted.kind}) has no value to correct, only its date",
+            )
+            value = value.strip()
+            require_valid(bool(value), "the corrected value is not blank")
+        require_valid(bool(reason.strip()), "a correction gives its reason")
+        require_valid(len(reason) <= 1000, "a reason is at most 1000 characters")
+        require_valid(
+            happened_on is None or happened_on <= stamp.recorded_day,
+            f"a milestone cannot happen after today ({happened_on} is after "
+            f"{stamp.recorded_day.isoformat()})",
+        )
+        due = None
+        if happened_on is not None and milestone == self.certified_by:
+            due = recertification_due(happened_on)
+        self._milestone_corrected(
+            milestone=milestone,
+            kind=noted.kind,
+            happened_on=happened_on,
+            value=value,
+            reason=reason.strip(),
+            recertification_due=due,
+            stamp=stamp,
+        )
+
+    def milestone(self, number: int) -> Noted:
+        """The milestone of that number (refused when there is none, or it is a correction)."""
+        noted = self.milestones.get(number)
+        require_valid(noted is not None, f"this career has no milestone {number}")
+        assert noted is not None
+        return noted
+
+    @event(CORRECTION)
+    def _milestone_corrected(
+        self,
+        milestone: int,
+        kind: str,
+        happened_on: date | None,
+        value: str | None,
+        reason: str,
+        recertification_due: date | None,
+        stamp: Stamp,
+    ) -> None:
+        if happened_on is not None and kind == "SpecialistApproved":
+            self.specialist_on = happened_on
+        if recertification_due is not None:  # the last certification was re-dated
+            self.certified_on = happened_on
 
     def _check_in_lis3(self, stamp: Stamp) -> None:
         self._check_active(stamp)

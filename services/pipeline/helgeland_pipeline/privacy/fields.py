@@ -42,6 +42,8 @@ SEALED: dict[str, dict[str, str | None]] = {
     "Career.Left": {"note": TEXT},
     "Career.DroppedOut": {"note": TEXT},
     "ForumCandidacy.DroppedOutBeforeLis3": {"note": TEXT},
+    # A corrected supervisor or supervision group (a name), and the correction's free text.
+    "Career.MilestoneCorrected": {"value": OPTIONAL, "reason": TEXT},
 }
 
 _CODE = "a code from a fixed list"
@@ -101,6 +103,7 @@ PLAIN: dict[str, dict[str, str]] = {
         "municipality": _MUNICIPALITY,
         "reason": _CODE,
     },
+    "Career.MilestoneCorrected": {"kind": "the corrected milestone's event type"},
     "Lis1Round.Opened": {
         "name": "organisation-level; refused when it holds an e-mail or a phone number "
         "(`domain.personal.check_not_personal`)",

@@ -183,3 +183,44 @@ def nb_percent(value: float | None, decimals: int = 0) -> str:
     if value is None:
         return "–"
     return f"{nb_number(value * 100, decimals)}{NBSP}%"
+
+
+# A doctor's milestones and where they stand, as a municipality follows its own doctors.
+MILESTONE_KINDS = {
+    "lis1_started": "LIS1 startet",
+    "lis1_part_started": "LIS1-del startet",
+    "lis1_part_completed": "LIS1-del fullført",
+    "lis3_started": "LIS3 startet",
+    "supervisor_assigned": "Veileder",
+    "supervision_group_joined": "Veiledningsgruppe",
+    "education_plan_made": "Individuell utdanningsplan laget",
+    "education_plan_reviewed": "Utdanningsplanen gjennomgått",
+    "institution_service_completed": "Institusjonstjeneste fullført",
+    "specialist_approved": "Spesialist i allmennmedisin",
+    "recertified": "Resertifisert",
+    "leave_started": "Permisjon startet",
+    "returned_from_leave": "Tilbake fra permisjon",
+    "moved_within_helgeland": "Flyttet i Helgeland",
+    "left": "Sluttet",
+    "returned": "Kom tilbake",
+}
+# What a municipality records on its doctor's page (the rest: the hospital, or the API).
+RECORDABLE_MILESTONES = (
+    "supervisor_assigned",
+    "supervision_group_joined",
+    "education_plan_made",
+    "education_plan_reviewed",
+    "institution_service_completed",
+    "specialist_approved",
+    "recertified",
+    "leave_started",
+    "returned_from_leave",
+)
+DOCTOR_STATUS = {
+    "in_lis1": "I LIS1",
+    "recruited": "Rekruttert (LIS3 ikke startet)",
+    "employed": "Ansatt",
+    "on_leave": "I permisjon",
+    "moved": "Flyttet til en annen kommune",
+    "left": "Sluttet",
+}

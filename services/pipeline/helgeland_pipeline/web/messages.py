@@ -57,6 +57,9 @@ FIELD_NAMES = {
     "event_types": "hendelser",
     "as_of": "per dato",
     "known_at": "kjent per",
+    "happened_on": "dato",
+    "value": "ny verdi",
+    "group": "veiledningsgruppe",
 }
 
 # Pydantic's error types, as Norwegian predicates ("«navn» må fylles ut").

@@ -7,7 +7,7 @@ may open any municipality's, acting on its behalf, as the API allows them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -15,13 +15,16 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from helgeland_contracts.api_v1 import Backdatable
+from helgeland_contracts.career_v1 import DoctorOut, MilestoneCorrection, MilestoneIn
 from helgeland_contracts.forum_v1 import InvitationAnswerIn, InvitationCreate, Lis3OfferCreate
+from pydantic import TypeAdapter
 
 from helgeland_pipeline import policy
-from helgeland_pipeline.api import forum
+from helgeland_pipeline.api import careers, doctors, forum
 from helgeland_pipeline.api.deps import MunicipalActor, ServicesDep
 from helgeland_pipeline.api.personal_data import personal_data
 from helgeland_pipeline.domain.common import Actor, Role, programme_day
+from helgeland_pipeline.readside.municipal.queries import DoctorViewer
 from helgeland_pipeline.web.calls import (
     Build,
     Form,
@@ -272,3 +275,122 @@ async def board(request: Request, actor: PageActor, services: ServicesDep) -> Re
         if e.candidate.lis1_ends_on is None or e.candidate.lis1_ends_on >= today
     ]
     return page(request, "municipal/board.html", board=found, entries=entries)
+
+
+# --- our doctors: their milestones, recorded and corrected -----------------------------------
+
+
+def _our_doctors(request: Request, actor: Actor, services: ServicesDep, number: str) -> None:
+    _municipal(request, actor, services, number)
+    ensure_live(request, services, "municipal")
+
+
+@router.get("/kommune/{number}/leger")
+async def our_doctors(
+    request: Request, number: str, actor: PageActor, services: ServicesDep
+) -> Response:
+    """The doctors the municipality recruited or employs, and those who moved on or left."""
+    _our_doctors(request, actor, services, number)
+    found = await doctors.municipality_doctors(
+        number, actor, services, personal_data(request, actor, services)
+    )
+    return page(request, "municipal/doctors.html", number=number, doctors=found)
+
+
+@router.get("/kommune/{number}/leger/{candidate_id}")
+async def our_doctor(
+    request: Request, number: str, candidate_id: UUID, actor: PageActor, services: ServicesDep
+) -> Response:
+    _our_doctors(request, actor, services, number)
+    found = await doctors.municipality_doctor(
+        number, candidate_id, actor, services, personal_data(request, actor, services)
+    )
+    return page(
+        request,
+        "municipal/doctor.html",
+        number=number,
+        d=found,
+        today=programme_day(services.core.app.clock()).isoformat(),
+    )
+
+
+def _moment(day: str | None, services: ServicesDep) -> str | None:
+    """A date field as the API's `occurred_at`: noon in Norway that day, or now for today."""
+    if day is None or day == programme_day(services.core.app.clock()).isoformat():
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(day), time(12), tzinfo=OSLO).isoformat()
+    except ValueError:
+        return day  # refused, by name, by the API's own model
+
+
+_MILESTONE = TypeAdapter(MilestoneIn)
+_VALUE_FIELDS = {"supervisor_assigned": "supervisor", "supervision_group_joined": "group"}
+
+
+@router.post("/kommune/{number}/leger/{candidate_id}/milepeler")
+async def record_milestone(
+    request: Request,
+    number: str,
+    candidate_id: UUID,
+    actor: PageActor,
+    services: ServicesDep,
+    form: Form,
+) -> Response:
+    _our_doctors(request, actor, services, number)
+    here = f"/kommune/{number}/leger/{candidate_id}"
+    await _own_doctor(services, number, candidate_id)
+
+    def call() -> Any:
+        kind = form_value(form.get("kind"))
+        body: dict[str, Any] = {"kind": kind}
+        moment = _moment(form_value(form.get("happened_on")), services)
+        if moment is not None:
+            body["occurred_at"] = moment
+        if kind in _VALUE_FIELDS:
+            body[_VALUE_FIELDS[kind]] = form_value(form.get("value"))
+        return careers.record_milestone(
+            candidate_id, _MILESTONE.validate_python(body), actor, services
+        )
+
+    return await act(request, call, here, here, "Milepælen er registrert.")
+
+
+@router.post("/kommune/{number}/leger/{candidate_id}/korrigering")
+async def correct_milestone(
+    request: Request,
+    number: str,
+    candidate_id: UUID,
+    actor: PageActor,
+    services: ServicesDep,
+    form: Form,
+) -> Response:
+    _our_doctors(request, actor, services, number)
+    here = f"/kommune/{number}/leger/{candidate_id}"
+    found = await _own_doctor(services, number, candidate_id)
+    chosen = form_value(form.get("milestone"))
+    if not any(str(m.number) == chosen for m in found.milestones):
+        return error_page(request, 404)
+
+    def call() -> Any:
+        body = MilestoneCorrection.model_validate(
+            {
+                "happened_on": form_value(form.get("happened_on")),
+                "value": form_value(form.get("value")),
+                "reason": form_value(form.get("reason")),
+            }
+        )
+        return careers.correct_milestone(candidate_id, int(chosen or 0), body, actor, services)
+
+    return await act(request, call, here, here, "Milepælen er korrigert.")
+
+
+async def _own_doctor(services: ServicesDep, number: str, candidate_id: UUID) -> DoctorOut:
+    """The municipality's own doctor, read as the API reads it (404 for anyone else's); for
+    the form's checks only, nobody's data is shown."""
+    found = await services.municipal.doctor(DoctorViewer(number), candidate_id)
+    if found is None:
+        from helgeland_pipeline.application import NotFound  # noqa: PLC0415
+
+        raise NotFound(f"municipality {number} has no doctor with id {candidate_id}")
+    return found

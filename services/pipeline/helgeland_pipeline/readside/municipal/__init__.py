@@ -1,0 +1,1 @@
+"""Each municipality's own doctors: recruited, employed now, moved on or left."""
