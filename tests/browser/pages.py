@@ -3,6 +3,8 @@ test leaves a screenshot of where it was."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +39,19 @@ class Browser:
         with self.page.expect_navigation():
             self.page.get_by_role("link", name=link, exact=True).first.click()
         self.check()
+
+    def reload_until(self, shown: Callable[[], bool], what: str) -> None:
+        """A command stored but not yet in the read models ("it may take a moment") shows
+        once they catch up: reload until it does, with a generous deadline (a busy machine)."""
+        deadline = time.monotonic() + 180
+        while not shown():
+            assert time.monotonic() < deadline, f"never shown: {what}"
+            self.page.wait_for_timeout(500)
+            self.page.reload()
+        self.check()
+
+    def has_button(self, name: str) -> bool:
+        return self.page.get_by_role("button", name=name, exact=True).count() > 0
 
     def flash(self) -> str:
         return self.page.locator(".flash").inner_text()
