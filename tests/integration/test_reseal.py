@@ -1,0 +1,96 @@
+"""Events stored before sealing existed are re-sealed (`helgeland reseal`), so that erasing the
+person afterwards leaves no byte of them: the SQLite file with its WAL, or a `pg_dump`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper
+from helgeland_pipeline.application import PipelineApplication
+from helgeland_pipeline.bootstrap import build_services
+from helgeland_pipeline.database import Database
+from helgeland_pipeline.domain.candidates import CareerPreference
+from helgeland_pipeline.domain.common import Actor, Role
+from helgeland_pipeline.privacy.erasure import erase
+from helgeland_pipeline.settings import Settings
+
+from tests.e2e.test_erasure import dump, found_in, leaks
+from tests.factories import RECRUITER, Journey
+from tests.processes import cli_env
+
+BIN = Path(sys.executable).parent
+ADMIN = Actor("personvernombud", "Helgelandssykehuset HF", Role.ADMIN)
+NAME, EMAIL, PHONE = "Gammel Zqxø Klartekstsen", "gammel.zqx@eksempel.no", "+47 912 34 567"
+INTERVIEWER, NOTES = "Overlege Zqxæ Eldre", "Notat fra før forseglingen: Zqxå vil til Lurøy"
+SECRETS = [NAME, EMAIL, PHONE, INTERVIEWER, NOTES]
+KEPT = "Kontroll Zqxø Beholdtsen"
+
+
+class _BeforeSealing(PipelineApplication):
+    """The release before personal fields were sealed: texts stored in the clear."""
+
+    name = "Pipeline"  # the same log
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return Application.construct_mapper(self)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        return Application.save(self, *objs, **kwargs)
+
+
+def reseal(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "helgeland"), "reseal", *args],
+        env=cli_env(settings),
+        cwd=settings.data_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_resealed_events_of_an_erased_person_leave_no_byte(settings: Settings) -> None:
+    services = build_services(settings, migrate=True)
+    old = _BeforeSealing(
+        Database(settings.database_url, settings.database_schema).eventsourcing_env(),
+        keys=services.app.keys,
+    )
+    try:
+        journey = Journey(old)
+        journey.open_round()
+        person = old.register_candidate(RECRUITER, NAME, EMAIL, PHONE).id
+        old.submit_lis1_application(
+            RECRUITER, person, journey.round_id, CareerPreference.GENERAL_PRACTICE, [], True
+        )
+        old.record_lis1_interview(RECRUITER, person, INTERVIEWER, 4, NOTES)
+        kept = old.register_candidate(RECRUITER, KEPT, "kontroll.zqx@eksempel.no").id
+    finally:
+        old.close()
+    try:
+        services.catch_up()
+        assert services.app.personal_data_of(person, contact_only=True)[:1] == [NAME]
+        assert leaks(settings, [NAME, NOTES])  # stored in the clear: the search can fail
+
+        first = reseal(settings)
+        assert first.returncode == 0, first.stderr
+        assert "position " in first.stdout  # progress, a line per page
+        assert "Resealed 3 events (7 values)" in first.stdout, first.stdout
+        assert "Resealed 0 events" in reseal(settings).stdout  # it resumes where it stopped
+        again = reseal(settings, "--restart")
+        assert "Resealed 0 events" in again.stdout, again.stdout  # and is idempotent
+        # Sealed, every value reads as before.
+        assert sorted(services.app.personal_data_of(person)) == sorted(SECRETS)
+        assert services.app.personal_data_of(kept, contact_only=True)[0] == KEPT
+
+        erase(services, ADMIN, person, "Ba om sletting")
+        assert leaks(settings, SECRETS) == {}
+        assert any(found_in(data, [KEPT]) for data in dump(settings).values())
+        assert services.app.personal_data_of(kept, contact_only=True)[0] == KEPT
+    finally:
+        services.close()
