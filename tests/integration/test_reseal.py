@@ -17,7 +17,9 @@ from helgeland_pipeline.database import Database
 from helgeland_pipeline.domain.candidates import CareerPreference
 from helgeland_pipeline.domain.common import Actor, Role
 from helgeland_pipeline.privacy.erasure import erase
+from helgeland_pipeline.privacy.reseal import reseal as reseal_log
 from helgeland_pipeline.settings import Settings
+from helgeland_platform import engines
 
 from tests.e2e.test_erasure import dump, found_in, leaks
 from tests.factories import RECRUITER, Journey
@@ -92,5 +94,29 @@ def test_resealed_events_of_an_erased_person_leave_no_byte(settings: Settings) -
         assert leaks(settings, SECRETS) == {}
         assert any(found_in(data, [KEPT]) for data in dump(settings).values())
         assert services.app.personal_data_of(kept, contact_only=True)[0] == KEPT
+    finally:
+        services.close()
+
+
+def test_a_person_erased_before_the_reseal_is_sealed_unreadably(settings: Settings) -> None:
+    services = build_services(settings, migrate=True)
+    old = _BeforeSealing(
+        Database(settings.database_url, settings.database_schema).eventsourcing_env(),
+        keys=services.app.keys,
+    )
+    try:
+        person = old.register_candidate(RECRUITER, NAME, EMAIL, PHONE).id
+    finally:
+        old.close()
+    try:
+        services.catch_up()
+        erase(services, ADMIN, person, "Ba om sletting")
+        assert leaks(settings, [NAME, EMAIL])  # erased, but the old event holds them in the clear
+
+        done = reseal_log(services.app, services.engine)
+        assert (done.rewritten, done.values) == (1, 3)
+        engines.checkpoint(services.engine)
+        assert leaks(settings, [NAME, EMAIL, PHONE]) == {}
+        assert services.app.personal_data_of(person) == []  # reads as erased, as sealed data does
     finally:
         services.close()
