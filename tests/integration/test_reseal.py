@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,7 +23,7 @@ from helgeland_pipeline.settings import Settings
 from helgeland_platform import engines
 
 from tests.e2e.test_erasure import dump, found_in, leaks
-from tests.factories import RECRUITER, Journey
+from tests.factories import RECRUITER, Journey, forum_list, lis3_terms, municipal
 from tests.processes import cli_env
 
 BIN = Path(sys.executable).parent
@@ -118,5 +119,33 @@ def test_a_person_erased_before_the_reseal_is_sealed_unreadably(settings: Settin
         engines.checkpoint(services.engine)
         assert leaks(settings, [NAME, EMAIL, PHONE]) == {}
         assert services.app.personal_data_of(person) == []  # reads as erased, as sealed data does
+    finally:
+        services.close()
+
+
+def test_fields_of_the_forum_candidacy_are_sealed_with_the_candidate_s_key(
+    settings: Settings,
+) -> None:
+    supervisor = "Fastlege Zqxø Gammelveileder"
+    services = build_services(settings, migrate=True)
+    old = _BeforeSealing(
+        Database(settings.database_url, settings.database_schema).eventsourcing_env(),
+        keys=services.app.keys,
+    )
+    try:
+        shared = forum_list(old, shared=1)
+        person = shared.shared[0]
+        expires = shared.lis3_start - timedelta(days=1)
+        terms = lis3_terms(supervisor=supervisor)
+        old.offer_lis3(municipal("1833"), person, "1833", shared.lis3_start, terms, expires)
+    finally:
+        old.close()
+    try:
+        services.catch_up()
+        assert leaks(settings, [supervisor])
+        reseal_log(services.app, services.engine)
+        assert supervisor in services.app.personal_data_of(person)  # opened with their key
+        erase(services, ADMIN, person, "Ba om sletting")
+        assert leaks(settings, [supervisor]) == {}
     finally:
         services.close()
