@@ -1,5 +1,5 @@
 """The `helgeland` command: serve, migrate, seed-demo, project, rebuild, projections, report,
-erase, token, keys."""
+erase, reseal, token, keys."""
 
 from __future__ import annotations
 
@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format", choices=["json", "html"], help="default: html for a .html file, else json"
     )
+    reseal = commands.add_parser(
+        "reseal", help="seal personal fields that events stored before sealing hold in the clear"
+    )
+    reseal.add_argument(
+        "--restart", action="store_true", help="from the start of the log, not where it stopped"
+    )
     token = commands.add_parser("token", help="print a demo bearer token for a role")
     token.add_argument("role", choices=[str(r) for r in Role])
     token.add_argument("--municipality", help="municipality number, for the municipality role")
@@ -136,6 +142,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from helgeland_pipeline.privacy.cli import erase  # noqa: PLC0415
 
         erase(settings, args.candidate_id, args.reason)
+    elif args.command == "reseal":
+        from helgeland_pipeline.privacy.cli import reseal  # noqa: PLC0415
+
+        reseal(settings, restart=args.restart)
     elif args.command == "export":
         from helgeland_pipeline.privacy.cli import export  # noqa: PLC0415
 

@@ -1,6 +1,6 @@
 """The privacy commands: `helgeland erase CANDIDATE_ID --reason TEXT` (an operator erases a
-candidate) and `helgeland export CANDIDATE_ID --out FILE` (the same export as the API, to a
-file)."""
+candidate), `helgeland reseal` (seal what the log holds in the clear from before sealing) and
+`helgeland export CANDIDATE_ID --out FILE` (the same export as the API, to a file)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from helgeland_pipeline.privacy.deliveries import DeliveriesUnavailable
 from helgeland_pipeline.privacy.erasure import erase as erase_candidate
 from helgeland_pipeline.privacy.export import build_export
 from helgeland_pipeline.privacy.html import render_export
+from helgeland_pipeline.privacy.reseal import Resealed
+from helgeland_pipeline.privacy.reseal import reseal as reseal_log
 from helgeland_pipeline.settings import Settings
 
 OPERATOR_ORGANISATION = "Helgelandslegen (drift)"
@@ -52,6 +54,27 @@ def erase(settings: Settings, candidate_id: UUID, reason: str) -> None:
         pending = ", ".join(done.read_models_pending)
         print(f"Not yet applied by the read model(s) {pending}: they purge when they recover.")
     print("The notifications service purges its copies when it reads the erasure from the log.")
+
+
+def reseal(settings: Settings, *, restart: bool) -> None:
+    """Seal what events stored before sealing hold in the clear; a line per page."""
+    services = build_services(settings)
+
+    def report(done: Resealed, end: int) -> None:
+        print(
+            f"position {done.position} of {end}: {done.read} events read, "
+            f"{done.rewritten} resealed ({done.values} values)",
+            flush=True,
+        )
+
+    try:
+        done = reseal_log(services.app, services.engine, restart=restart, report=report)
+    finally:
+        services.close()
+    print(
+        f"Resealed {done.rewritten} events ({done.values} values); the log is sealed up to "
+        f"position {done.position}."
+    )
 
 
 def export(settings: Settings, candidate_id: UUID, out: Path, *, html: bool) -> None:
