@@ -20,7 +20,7 @@ TERMS = {
     "out_of_hours_share": 15,
     "list_length": 800,
 }
-OFFER = {
+OFFER: dict[str, object] = {
     "name": "Kari",
     "municipality": "Rana",
     "start": "01.03.2029",
