@@ -123,7 +123,9 @@ def verify(key: bytes, token: str, now: datetime) -> AnswerLink:
     if version != VERSION or not body or len(token) > MAX_TOKEN_CHARS:
         raise LinkRefused("tampered")
     try:
-        valid = hmac.compare_digest(_unb64(signature), _mac(key, body))
+        sent = _unb64(signature)
+        # One spelling per signature: a different token is never the same credential.
+        valid = _b64(sent) == signature and hmac.compare_digest(sent, _mac(key, body))
     except ValueError:
         valid = False
     if not valid:

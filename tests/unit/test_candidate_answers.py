@@ -47,6 +47,7 @@ def test_an_expired_link_is_refused_from_its_expiry_on() -> None:
     "tamper",
     [
         pytest.param(lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"), id="signature"),
+        pytest.param(lambda t: t + "A", id="longer-signature"),
         pytest.param(lambda t: t.replace("v1.", "v2.", 1), id="version"),
         pytest.param(lambda t: t.split(".")[0] + "." + t.split(".")[1], id="unsigned"),
         pytest.param(lambda t: "v1.x" + t[4:], id="claims"),

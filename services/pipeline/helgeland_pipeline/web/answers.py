@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from helgeland_pipeline.api.deps import ServicesDep
-from helgeland_pipeline.application import NotFound
+from helgeland_pipeline.application import NotFound, Saved
 from helgeland_pipeline.domain.common import (
     Actor,
     InvalidInput,
@@ -174,7 +174,7 @@ async def answer(request: Request, token: Token, form: Form, services: ServicesD
         return refused(request, "gone")
     choice = form_value(form.get("svar"))
     choices = OFFER_ANSWERS if link.purpose == Purpose.OFFER else INVITATION_ANSWERS
-    if choice not in choices:
+    if choice is None or choice not in choices:
         return _form(request, services, token, link, item, "Velg ett av svarene.", 422)
     new_time = None
     if choice == InvitationAnswer.NEW_TIME_PROPOSED:
@@ -183,26 +183,8 @@ async def answer(request: Request, token: Token, form: Form, services: ServicesD
             message = "Skriv inn tidspunktet du foreslår (dato og klokkeslett)."
             return _form(request, services, token, link, item, message, 422)
     actor = Actor(str(link.candidate_id), "Kandidaten", Role.CANDIDATE)
-    app = services.core.app
     try:
-        if link.purpose == Purpose.INVITATION:
-            answer_ = InvitationAnswer(choice)
-            await run_in_threadpool(
-                app.answer_invitation,
-                actor,
-                link.candidate_id,
-                str(link.item_id),
-                answer_,
-                new_time,
-            )
-        elif choice == "accept":
-            await run_in_threadpool(
-                app.accept_lis3_offer, actor, link.candidate_id, str(link.item_id)
-            )
-        else:
-            await run_in_threadpool(
-                app.decline_lis3_offer, actor, link.candidate_id, str(link.item_id)
-            )
+        saved = await run_in_threadpool(_record, services, link, actor, choice, new_time)
     except InvalidInput as error:
         return _form(request, services, token, link, item, f"Ugyldig svar: {error}.", 422)
     except InvariantViolated as error:
@@ -210,6 +192,9 @@ async def answer(request: Request, token: Token, form: Form, services: ServicesD
         return refused(request, "answered", str(error))
     except (UnknownItem, NotFound, NotYours):
         return refused(request, "gone")
+    # Read-your-writes: the link's page says "answered" from now on (a lag only delays that;
+    # the domain refuses a second answer anyway).
+    await run_in_threadpool(services.core.wait_for, saved, ["forum"])
     return _private(
         page(
             request,
@@ -220,6 +205,18 @@ async def answer(request: Request, token: Token, form: Form, services: ServicesD
             municipality_name=_name(services, link.municipality),
         )
     )
+
+
+def _record(
+    services: ServicesDep, link: AnswerLink, actor: Actor, choice: str, new_time: datetime | None
+) -> Saved:
+    app, item = services.core.app, str(link.item_id)
+    if link.purpose == Purpose.INVITATION:
+        answer = InvitationAnswer(choice)
+        return app.answer_invitation(actor, link.candidate_id, item, answer, new_time)
+    if choice == "accept":
+        return app.accept_lis3_offer(actor, link.candidate_id, item)
+    return app.decline_lis3_offer(actor, link.candidate_id, item)
 
 
 def _name(services: ServicesDep, number: str) -> str:
