@@ -54,6 +54,7 @@ FIELD_NAMES = {
     "supervisor": "veileder",
     "supervision_group": "veiledningsgruppe",
     "status": "status",
+    "location": "sted",
 }
 
 

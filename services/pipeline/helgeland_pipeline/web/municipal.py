@@ -149,6 +149,7 @@ async def invite(
                 "municipality": number,
                 "kind": form_value(form.get("kind")),
                 "proposed_times": [_local_time(form_value(form.get("proposed_time")))],
+                "location": form_value(form.get("location")),
             }
         )
         return forum.invite(candidate_id, body, actor, services)
