@@ -31,6 +31,7 @@ import pytest
 import uvicorn
 from helgeland_contracts.events_v1 import Envelope
 from helgeland_contracts.log import LogReader
+from helgeland_notifications import store
 from helgeland_notifications.demo_smtp import start_demo_smtp
 from helgeland_notifications.messages import Recipients
 from helgeland_notifications.settings import NotifySettings
@@ -41,6 +42,7 @@ from helgeland_pipeline.bootstrap import ApiServices
 from helgeland_pipeline.domain.forum import InvitationKind
 from helgeland_pipeline.settings import Settings
 from icalendar import Calendar
+from sqlalchemy import select
 
 from tests.factories import NOW, RANA, RECRUITER, VEFSN, Clock, forum_list, lis3_terms, municipal
 from tests.integration.notify_support import free_port
@@ -120,6 +122,7 @@ def running(settings: Settings, tmp_path: Path) -> Iterator[Running]:
         assert thread.is_alive(), "the server stopped while starting"
         time.sleep(0.1)
     notify = NotifySettings(
+        demo=True,  # its mail folder is `data_dir/mail`, purged of an erased person's mail
         database_url=settings.database_url,
         database_schema=settings.database_schema,
         data_dir=settings.data_dir,
@@ -241,6 +244,14 @@ def test_the_candidate_answers_an_invitation_from_the_e_mail_once(running: Runni
     assert "Kari Nordmann har svart på invitasjonen til intervju" in text(told)
     assert "foreslår en annen tid" in text(told)
     assert "Foreslått ny tid: 25.01.2027 kl. 10:00" in text(told)
+
+    # Erased, she is named nowhere: not in the municipality's mail file, not in the service.
+    running.app.erase_candidate(RECRUITER, kari, "Kandidaten ba om sletting")
+    running.deliver()
+    assert running.mails(RANA_MAIL, "Svar fra kandidat") == []
+    with running.worker.engine.connect() as conn:
+        kept = conn.execute(select(store.deliveries)).all()
+    assert "Kari Nordmann" not in repr(kept)
 
 
 # --- offers -----------------------------------------------------------------------------------

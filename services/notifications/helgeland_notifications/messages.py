@@ -441,7 +441,7 @@ class Deriver:
         """Everything this service holds about the person goes: their address and name, the
         messages to them (sent, queued or dead-lettered) and, in demo mode, their mail files.
         Messages about them to others (webhooks name only the candidate's id) that are still
-        queued are cancelled."""
+        queued are cancelled; e-mails to others that named them keep no text."""
         cid = str(e.aggregate_id)
         if self.keys is not None:
             self.keys.evict(cid)
@@ -455,10 +455,21 @@ class Deriver:
                 d_.c.candidate_id == cid, d_.c.audience == "candidate"
             )
         ).all()
+        # E-mails to others that name them (a municipality told of their answer).
+        naming = conn.execute(
+            select(d_.c.key).where(
+                d_.c.candidate_id == cid, d_.c.audience != "candidate", d_.c.channel == "email"
+            )
+        ).all()
         if self.mail_dir is not None:
             addresses = {r.recipient for r in theirs} | ({person.email} if person else set())
-            purge_mail(self.mail_dir, {r.key for r in theirs}, addresses)
+            purge_mail(self.mail_dir, {r.key for r in [*theirs, *naming]}, addresses)
         conn.execute(delete(d_).where(d_.c.candidate_id == cid, d_.c.audience == "candidate"))
+        conn.execute(
+            update(d_)
+            .where(d_.c.key.in_([r.key for r in naming]))
+            .values(subject="[slettet]", body_text=None, body_html=None)
+        )
         conn.execute(
             update(d_)
             .where(d_.c.candidate_id == cid, d_.c.status == "pending")
