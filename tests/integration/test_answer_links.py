@@ -50,6 +50,7 @@ from tests.integration.notify_support import free_port
 OSLO_OFFICE = "Rana legekontor, Ole Tobias Olsens gate 10, Mo i Rana"
 RANA_MAIL = Recipients.load(None).municipalities[RANA]
 KARI = "kari.nordmann@example.no"
+BRONNOY = "1813"
 LINK = re.compile(r"https?://[^\s]+/svar/[A-Za-z0-9._-]+")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -265,16 +266,21 @@ def test_the_candidate_is_reminded_once_and_accepts_an_offer_from_the_e_mail(
     app = running.app
     terms = lis3_terms(training_share=25, out_of_hours_share=10, list_length=600)
     app.offer_lis3(municipal(RANA), kari, RANA, fl_start, terms, NOW.date() + timedelta(days=10))
-    saved, _ = app.offer_lis3(
+    app.offer_lis3(
         municipal(VEFSN), kari, VEFSN, fl_start, lis3_terms(), NOW.date() + timedelta(days=2)
     )
+    _, bronnoy_offer = app.offer_lis3(
+        municipal(BRONNOY), kari, BRONNOY, fl_start, lis3_terms(), NOW.date() + timedelta(days=10)
+    )
+    saved = app.withdraw_lis3_offer(municipal(BRONNOY), kari, bronnoy_offer)
     running.visible(saved)
     running.deliver()
 
     offers = running.mails(KARI, "Tilbud om LIS3")
-    assert len(offers) == 2
+    assert len(offers) == 3
     rana = next(m for m in offers if "Rana" in str(m["Subject"]))
     vefsn = next(m for m in offers if "Vefsn" in str(m["Subject"]))
+    bronnoy = next(m for m in offers if "Brønnøy" in str(m["Subject"]))
     for line in (
         "Tid til utdanning: 25 % av arbeidstiden",
         "Veiledning: veileder Fastlege Veileder, veiledningsgruppe ALIS Helgeland",
@@ -286,6 +292,8 @@ def test_the_candidate_is_reminded_once_and_accepts_an_offer_from_the_e_mail(
     assert answer_link(rana) != answer_link(vefsn)  # one link per message, one offer each
 
     with httpx.Client(timeout=60) as client:
+        # Brønnøy withdrew its offer: the link is refused, and its reminder will not come.
+        refused(client.get(answer_link(bronnoy)), 409, "Ikke lenger åpent")
         # Vefsn's offer runs out: its link is refused from the day after its answer-by day.
         running.clock.advance(days=3)
         refused(client.get(answer_link(vefsn)), 410, "Lenken er utløpt")

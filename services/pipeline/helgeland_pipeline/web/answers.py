@@ -63,6 +63,12 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
         "Denne lenken er brukt: svaret ditt er registrert, og kommunen har fått beskjed. "
         "Vil du endre svaret, ta kontakt med kommuneoverlegen.",
     ),
+    "closed": (
+        409,
+        "Ikke lenger åpent",
+        "Invitasjonen eller tilbudet er trukket tilbake eller lukket, så det kan ikke besvares "
+        "her. Ta kontakt med kommuneoverlegen om du har spørsmål.",
+    ),
     "gone": (
         404,
         "Finnes ikke lenger",
@@ -111,8 +117,18 @@ async def _item(services: ServicesDep, link: AnswerLink) -> Item | None:
     return found if found.municipality == link.municipality else None
 
 
+ANSWERED = {"accepted", "declined", "new_time_proposed", "held"}
+
+
 def _answerable(item: Item) -> bool:
     return item.state == ("proposed" if isinstance(item, InvitationOut) else "open")
+
+
+def _why_not(item: Item) -> str:
+    """Why an item can no longer be answered: answered, expired, or closed by the others."""
+    if item.state in ANSWERED:
+        return "answered"
+    return "expired" if item.state == "expired" else "closed"
 
 
 async def _opened(request: Request, services: ServicesDep, token: str) -> AnswerLink | Response:
@@ -136,7 +152,7 @@ async def answer_page(request: Request, token: Token, services: ServicesDep) -> 
     if item is None:
         return refused(request, "gone")
     if not _answerable(item):
-        return refused(request, "answered" if item.state != "expired" else "expired")
+        return refused(request, _why_not(item))
     return _form(request, services, token, link, item)
 
 
@@ -187,9 +203,12 @@ async def answer(request: Request, token: Token, form: Form, services: ServicesD
         saved = await run_in_threadpool(_record, services, link, actor, choice, new_time)
     except InvalidInput as error:
         return _form(request, services, token, link, item, f"Ugyldig svar: {error}.", 422)
-    except InvariantViolated as error:
+    except InvariantViolated:
         # Already answered, the offer has closed or expired, or consent is withdrawn.
-        return refused(request, "answered", str(error))
+        now = await _item(services, link)
+        if now is None:
+            return refused(request, "gone")
+        return refused(request, "answered" if _answerable(now) else _why_not(now))
     except (UnknownItem, NotFound, NotYours):
         return refused(request, "gone")
     # Read-your-writes: the link's page says "answered" from now on (a lag only delays that;
