@@ -18,14 +18,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "notify_invitations",
-        sa.Column("invitation_id", sa.String(36), primary_key=True),
-        sa.Column("candidacy_id", sa.String(36), nullable=False),
-        sa.Column("municipality", sa.String(4), nullable=False),
-        sa.Column("kind", sa.String(20), nullable=False),
-    )
-    op.add_column("notify_offers", sa.Column("reminder_key", sa.String(64)))
+    # Adopted if present, as the baseline adopts (tables made from the service's metadata).
+    inspector = sa.inspect(op.get_bind())
+    if "notify_invitations" not in inspector.get_table_names():
+        op.create_table(
+            "notify_invitations",
+            sa.Column("invitation_id", sa.String(36), primary_key=True),
+            sa.Column("candidacy_id", sa.String(36), nullable=False),
+            sa.Column("municipality", sa.String(4), nullable=False),
+            sa.Column("kind", sa.String(20), nullable=False),
+        )
+    if "reminder_key" not in {c["name"] for c in inspector.get_columns("notify_offers")}:
+        op.add_column("notify_offers", sa.Column("reminder_key", sa.String(64)))
 
 
 def downgrade() -> None:
