@@ -21,7 +21,7 @@ class Payload(BaseModel):
 class Actor(Payload):
     person_id: str
     organisation: str
-    role: Literal["hospital_recruiter", "municipality", "forum", "evaluator", "admin"]
+    role: Literal["hospital_recruiter", "municipality", "forum", "evaluator", "admin", "candidate"]
     municipality: str | None = None
 
 
@@ -85,6 +85,18 @@ class InvitationSent(Payload):
     municipality: str
     kind: Literal["interview", "tour", "terms_talk"]
     proposed_times: list[AwareDatetime]
+    location: str | None = None  # older events have none
+
+
+class OfferTerms(Payload):
+    """The terms a candidate is offered (the offer e-mail states them)."""
+
+    supervisor: str | None = None
+    supervision_group: str | None = None
+    pay_model: Literal["fixed_salary", "fee_based"]
+    list_length: int
+    out_of_hours_share: int
+    training_share: int
 
 
 class InvitationAnswered(Payload):
@@ -94,12 +106,14 @@ class InvitationAnswered(Payload):
 
 
 class Lis3Offered(Payload):
-    """The terms are left out of the public event: only the forum and the offerer see them."""
+    """The terms are for the candidate (their offer e-mail), the forum and the offerer only:
+    a consumer never passes them to another municipality."""
 
     offer_id: UUID
     municipality: str
     start_date: date
     expires_on: date
+    terms: OfferTerms | None = None
 
 
 class Lis3OfferClosed(Payload):

@@ -35,6 +35,13 @@ class InvitationCreate(Municipal):
 
     kind: InvitationKind
     proposed_times: list[Moment] = Field(min_length=1, max_length=5)
+    location: SingleLine | None = Field(
+        default=None,
+        max_length=200,
+        description="Where to meet (an office's address; no e-mail or phone): in the "
+        "candidate's calendar file",
+        examples=["Mo i Rana legekontor, Ole Tobias Olsens gate 10"],
+    )
 
 
 class InvitationAnswerIn(Backdatable):

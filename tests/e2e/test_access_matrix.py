@@ -812,6 +812,10 @@ async def hidden_people(api: Api, s: Scenario) -> list[str]:
 # is the Norwegian 403 page; a form a role may not send is refused and writes nothing.
 
 PUBLIC_PAGES = {"/", "/logg-inn", "/meg", "/demo/logg-inn", "/logg-inn/oidc", "/logg-inn/tilbake"}
+# Pages whose credential is a signed link, not a role: the candidate's answer page. Every role,
+# and nobody signed in, gets the same answer for a link that is not valid (below); a valid
+# link's journey is `tests/integration/test_answer_links.py`.
+LINK_PAGES = {("GET", "/svar/{token}"), ("POST", "/svar/{token}")}
 PageBuild = Callable[[Scenario], str]
 
 
@@ -1007,7 +1011,9 @@ async def test_every_page_for_every_role(api: Api) -> None:
     served = page_routes(api.app)
     table = {(row.method, row.route) for row in PAGES}
     assert len(table) == len(PAGES), "a page has two rows"
-    assert served - table - {("GET", p) for p in PUBLIC_PAGES} == set(), "pages without a row"
+    public = {("GET", p) for p in PUBLIC_PAGES} | LINK_PAGES
+    assert served - table - public == set(), "pages without a row"
+    assert served >= LINK_PAGES
     assert table - served == set(), "rows for pages the app does not serve"
 
     s = prepare(api, fresh=4)
@@ -1087,3 +1093,31 @@ async def test_every_page_for_every_role(api: Api) -> None:
         assert "Fant ikke siden" in missing.text
         api_missing = await anonymous.get("/finnes-ikke", headers={"accept": "application/json"})
         assert api_missing.headers["content-type"] == PROBLEM
+
+
+async def test_the_answer_page_takes_a_signed_link_not_a_role(api: Api) -> None:
+    """A role, a session or an unsigned link opens nothing: the page answers 400 to all."""
+    forged = "v1.eyJjIjoiMSIsImkiOiIyIiwibSI6IjE4MzMiLCJwIjoib2ZmZXIiLCJ4Ijo5OTk5OTk5OTk5fQ.AAAA"
+    signed_in: list[tuple[str, str | None]] = [
+        (f"rolle={r}" + (f"&kommune={number}" if number else ""), role)
+        for role, (r, number, _) in ROLES.items()
+    ]
+    for query, role in [*signed_in, ("", "anonymous")]:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=api.app), base_url="http://test"
+        ) as client:
+            if query:
+                assert (await client.get(f"/demo/logg-inn?{query}")).status_code == 303
+            before = api.log_position()
+            opened = await client.get(f"/svar/{forged}", headers={"accept": "text/html"})
+            assert opened.status_code == 400, role
+            assert "Lenken er ugyldig" in opened.text
+            if query:  # the sign-out form carries the session's CSRF token
+                page = await client.get("/", headers={"accept": "text/html"})
+                token = page.text.split('name="csrf" value="')[1].split('"')[0]
+                sent = await client.post(f"/svar/{forged}", data={"csrf": token, "svar": "accept"})
+                assert sent.status_code == 400, role
+            else:
+                sent = await client.post(f"/svar/{forged}", data={"svar": "accept"})
+                assert sent.status_code == 403  # no CSRF token: refused before the link
+            assert api.log_position() == before, f"{role}: refused, yet something was written"

@@ -20,7 +20,7 @@ def forum_people(api: Api) -> dict[str, Any]:
 
 
 async def test_every_signed_in_role_reads_the_consent_texts(api: Api) -> None:
-    for role in Role:
+    for role in (r for r in Role if r != Role.CANDIDATE):  # a candidate has no token
         municipality = RANA if role == Role.MUNICIPALITY else None
         answer = await api.client.get(
             "/consent-texts", headers=api.auth(role, municipality=municipality)

@@ -280,6 +280,10 @@ async def test_a_municipality_invites_records_the_answer_and_the_meeting(api: Ap
     tour = (await s.vefsn.post(f"/forum/candidates/{s.kari}/invitations", invitation("tour"), 201))[
         "item_id"
     ]
+    # The place is an office's address: an e-mail address in it is refused, naming the field.
+    placed = {**invitation(), "location": "Rana legekontor, spør etter ola@rana.example"}
+    refused = await s.rana.post(f"/forum/candidates/{s.kari}/invitations", placed, 422)
+    assert "location may not contain an e-mail address" in refused["detail"]
     # A municipality acts for itself only, and reads its own invitations only.
     await s.vefsn.post(
         f"/forum/candidates/{s.kari}/invitations", {**invitation(), "municipality": RANA}, 403

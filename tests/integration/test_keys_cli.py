@@ -33,16 +33,25 @@ def keys() -> dict[str, str]:
 
 def test_keys_prints_fresh_keys_in_env_format_that_both_services_take(tmp_path: Path) -> None:
     first, second = keys(), keys()
-    assert set(first) == {"HELGELAND_PSEUDONYM_KEY", "HELGELAND_WEBHOOK_SEALING_KEY"}
+    assert set(first) == {
+        "HELGELAND_PSEUDONYM_KEY",
+        "HELGELAND_WEBHOOK_SEALING_KEY",
+        "HELGELAND_ANSWER_LINK_KEY",
+    }
     assert all(first[name] != second[name] for name in first)
     settings = Settings(
         data_dir=tmp_path,
         pseudonym_key=first["HELGELAND_PSEUDONYM_KEY"],
         webhook_sealing_key=first["HELGELAND_WEBHOOK_SEALING_KEY"],
+        answer_link_key=first["HELGELAND_ANSWER_LINK_KEY"],
     )
     assert len(settings.pseudonym_key_bytes()) >= 32
-    notify = NotifySettings(webhook_sealing_key=first["HELGELAND_WEBHOOK_SEALING_KEY"])
+    notify = NotifySettings(
+        webhook_sealing_key=first["HELGELAND_WEBHOOK_SEALING_KEY"],
+        answer_link_key=first["HELGELAND_ANSWER_LINK_KEY"],
+    )
     assert notify.sealing_key() == settings.webhook_sealing_key_bytes()
+    assert notify.link_key() == settings.answer_link_key_bytes()
 
 
 def test_keys_is_listed_in_help() -> None:

@@ -129,7 +129,11 @@ def test_every_variable_the_compose_file_refers_to_is_in_the_env_example() -> No
     # operator) and the keys (made by `helgeland keys`).
     empty = {name for name, value in values.items() if not value}
     assert empty == {"POSTGRES_PASSWORD"}
-    assert made == {"HELGELAND_PSEUDONYM_KEY", "HELGELAND_WEBHOOK_SEALING_KEY"}
+    assert made == {
+        "HELGELAND_PSEUDONYM_KEY",
+        "HELGELAND_WEBHOOK_SEALING_KEY",
+        "HELGELAND_ANSWER_LINK_KEY",
+    }
 
 
 def test_the_env_example_documents_every_setting_and_nothing_else() -> None:

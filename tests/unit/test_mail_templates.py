@@ -13,6 +13,23 @@ from jinja2 import UndefinedError
 
 CONTACT = {"municipality": "Rana", "email": "kommuneoverlege@rana.example"}
 URL = "https://helgelandslegen.test"
+TERMS = {
+    "training_share": 20,
+    "supervision": "veileder Per Hansen, veiledningsgruppe Rana ALIS",
+    "pay_model": "fast lønn",
+    "out_of_hours_share": 15,
+    "list_length": 800,
+}
+OFFER: dict[str, object] = {
+    "name": "Kari",
+    "municipality": "Rana",
+    "start": "01.03.2029",
+    "expires": "01.02.2027",
+    "terms": TERMS,
+    "contact": CONTACT,
+    "answer_link": f"{URL}/svar/v1.abc.def",
+    "answer_by": "01.02.2027",
+}
 FIELDS: dict[str, dict[str, object]] = {
     "forum_list_sent": {
         "round": "LIS1 vår 2027",
@@ -25,14 +42,22 @@ FIELDS: dict[str, dict[str, object]] = {
         "municipality": "Rana",
         "kind": "omvisning",
         "times": "20.01.2027 kl. 10:00",
+        "location": None,
+        "calendar": False,
         "contact": CONTACT,
+        "answer_link": None,
+        "answer_by": "20.01.2027 kl. 10:00",
     },
-    "lis3_offer": {
-        "name": "Kari",
+    "lis3_offer": OFFER,
+    "lis3_offer_reminder": OFFER,
+    "candidate_answered": {
+        "candidate": "Kari Nordmann",
+        "what": "invitasjonen til intervju",
+        "answer": "foreslår en annen tid",
+        "new_time": "01.02.2027 kl. 10:00",
         "municipality": "Rana",
-        "start": "2029-03-01",
-        "expires": "2027-02-01",
-        "contact": CONTACT,
+        "link": f"{URL}/kommune/1833",
+        "service_url": URL,
     },
     "offer_accepted": {
         "municipality": "Rana",
@@ -139,6 +164,10 @@ def test_the_candidate_is_given_the_chief_physician_and_the_forum_a_link() -> No
     assert Page(invitation.html).links == ["mailto:kommuneoverlege@rana.example"]
     offer = render("lis3_offer", "nb", **FIELDS["lis3_offer"])
     assert "kommuneoverlege@rana.example" in offer.text
+    assert Page(offer.html).links == [
+        f"{URL}/svar/v1.abc.def",
+        "mailto:kommuneoverlege@rana.example",
+    ]
     listed = render("forum_list_sent", "nb", **FIELDS["forum_list_sent"])
     assert f"{URL}/forum/candidates" in listed.text
     assert Page(listed.html).links == [f"{URL}/forum/candidates", URL]
@@ -161,3 +190,18 @@ def test_the_html_part_escapes_every_value_and_the_text_part_keeps_it() -> None:
     multi = render("invitation", "nb", **(fields | {"municipality": "Rana\r\nBcc: x@y"}))
     assert "\n" not in multi.subject
     assert "\r" not in multi.subject
+
+
+def test_the_offer_states_its_terms_in_both_parts() -> None:
+    offer = render("lis3_offer", "nb", **FIELDS["lis3_offer"])
+    for line in (
+        "Tid til utdanning: 20 % av arbeidstiden",
+        "Veiledning: veileder Per Hansen, veiledningsgruppe Rana ALIS",
+        "Lønnsmodell: fast lønn",
+        "Legevakt: 15 % av arbeidstiden",
+        "Listelengde: 800 pasienter",
+        "Oppstart: 01.03.2029",
+    ):
+        assert line in offer.text
+        assert line in Page(offer.html).text
+    assert "Svar her (uten innlogging" in offer.text

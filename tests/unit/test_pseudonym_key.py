@@ -25,7 +25,11 @@ def test_a_pseudonym_key_of_32_bytes_or_more_is_taken_as_it_is(key: str, tmp_pat
 
 def test_fresh_keys_are_new_each_time_and_valid_settings(tmp_path: Path) -> None:
     first, second = fresh_keys(), fresh_keys()
-    assert set(first) == {"HELGELAND_PSEUDONYM_KEY", "HELGELAND_WEBHOOK_SEALING_KEY"}
+    assert set(first) == {
+        "HELGELAND_PSEUDONYM_KEY",
+        "HELGELAND_WEBHOOK_SEALING_KEY",
+        "HELGELAND_ANSWER_LINK_KEY",
+    }
     assert all(first[name] != second[name] for name in first)
     settings = Settings(
         data_dir=tmp_path,

@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email import policy
 from email.parser import BytesParser
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from helgeland_contracts.events_v1 import Envelope
+from helgeland_platform.answer_links import Purpose
 from helgeland_platform.keystore import KeyStore
 from sqlalchemy import Connection, delete, select, update
 
-from helgeland_notifications import store
+from helgeland_notifications import answers, store
 from helgeland_notifications.templates import KIND_NB, render
 
 RECERTIFICATION_NOTICE = timedelta(days=90)
@@ -86,12 +88,14 @@ class Effect:
     payload: dict[str, Any] | None = None
     subscription_id: str | None = None
     not_before: datetime | None = None
+    purpose: str | None = None  # a second message to one recipient from one event (a reminder)
 
     def key(self, position: int) -> str:
         """The idempotency key: the event's position, the channel and the recipient (for a
-        webhook its subscription: two subscriptions may share a URL)."""
+        webhook its subscription: two subscriptions may share a URL), and any purpose."""
         recipient = self.subscription_id or self.recipient
-        digest = hashlib.sha256(f"{position}|{self.channel}|{recipient}".encode())
+        purpose = f"|{self.purpose}" if self.purpose else ""
+        digest = hashlib.sha256(f"{position}|{self.channel}|{recipient}{purpose}".encode())
         return "msg_" + digest.hexdigest()[:40]
 
 
@@ -104,6 +108,8 @@ class Deriver:
     keys: KeyStore | None = None  # evicts an erased person's key from this process's cache
     mail_dir: Path | None = None  # demo mode's mail folder, purged of an erased person's mail
     erased: list[str] = field(default_factory=list)  # people erased in the page being derived
+    link_key: bytes | None = None  # signs candidates' answer links (`answers.py`); none: no link
+    domain: str = "helgelandslegen.example"  # of calendar events' ids
 
     def derive(self, conn: Connection, event: Envelope) -> list[Effect]:
         self.effects = []
@@ -133,6 +139,10 @@ class Deriver:
             "Career.SpecialistApproved": self.on_career_certified,
             "Career.Recertified": self.on_career_certified,
             "Career.MilestoneCorrected": self.on_career_milestone_corrected,
+            "ForumCandidacy.InvitationAnswered": partial(answers.on_invitation_answered, self),
+            "ForumCandidacy.Lis3OfferDeclined": partial(answers.on_offer_closed, self),
+            "ForumCandidacy.Lis3OfferWithdrawn": partial(answers.on_offer_closed, self),
+            "ForumCandidacy.ConsentWithdrawn": partial(answers.on_candidacy_closed, self),
         }
 
     # --- remembering what later messages need -------------------------------------------------
@@ -231,23 +241,55 @@ class Deriver:
     def on_candidacy_invitation_sent(
         self, conn: Connection, e: Envelope, d: dict[str, Any]
     ) -> None:
+        conn.execute(
+            store.invitations.insert().values(
+                invitation_id=d["invitation_id"],
+                candidacy_id=str(e.aggregate_id),
+                municipality=d["municipality"],
+                kind=d["kind"],
+            )
+        )
         candidate = self._candidate(conn, str(e.aggregate_id))
         if candidate is None:
             return
         municipality = self.recipients.name(d["municipality"])
         if candidate.email:
             contact = self.recipients.contact(d["municipality"])
+            times = [datetime.fromisoformat(t) for t in d["proposed_times"]]
+            kind = self.kind_nb(d["kind"])
+            ics = answers.calendar(
+                d["invitation_id"],
+                kind,
+                municipality,
+                contact,
+                times,
+                d.get("location"),
+                e.recorded_at,
+                self.domain,
+            )
             self._email(
                 candidate.email,
                 "candidate",
                 candidate.candidate_id,
                 "invitation",
                 reply_to=contact["email"],
+                attachments=[{"filename": "invitasjon.ics", "calendar": ics}],
                 name=candidate.name,
                 municipality=municipality,
-                kind=KIND_NB.get(d["kind"], d["kind"]),
+                kind=kind,
                 times=", ".join(_local_time(t) for t in d["proposed_times"]),
+                location=d.get("location"),
+                calendar=True,
                 contact=contact,
+                answer_link=answers.link(
+                    self,
+                    Purpose.INVITATION,
+                    candidate.candidate_id,
+                    d["invitation_id"],
+                    d["municipality"],
+                    max(times),
+                ),
+                answer_by=answers.local(max(times)),
             )
         payload = {"candidate_id": candidate.candidate_id, **d}
         self._webhooks(
@@ -271,19 +313,7 @@ class Deriver:
         if candidate is None:
             return
         if candidate.email:
-            contact = self.recipients.contact(d["municipality"])
-            self._email(
-                candidate.email,
-                "candidate",
-                candidate.candidate_id,
-                "lis3_offer",
-                reply_to=contact["email"],
-                name=candidate.name,
-                start=d["start_date"],
-                expires=d["expires_on"],
-                municipality=self.recipients.name(d["municipality"]),
-                contact=contact,
-            )
+            self._offer_emails(conn, e, d, candidate)
         payload = {"candidate_id": candidate.candidate_id, **d}
         self._webhooks(
             conn,
@@ -294,9 +324,57 @@ class Deriver:
             municipality=d["municipality"],
         )
 
+    def _offer_emails(
+        self, conn: Connection, e: Envelope, d: dict[str, Any], candidate: Person
+    ) -> None:
+        """The offer with its terms and answer link, and a reminder before its answer-by day."""
+        contact = self.recipients.contact(d["municipality"])
+        expires_on = date.fromisoformat(d["expires_on"])
+        fields: dict[str, Any] = {
+            "reply_to": contact["email"],
+            "name": candidate.name,
+            "start": answers.nb_date(d["start_date"]),
+            "expires": answers.nb_date(d["expires_on"]),
+            "terms": answers.terms_nb(d.get("terms")),
+            "municipality": self.recipients.name(d["municipality"]),
+            "contact": contact,
+            "answer_link": answers.link(
+                self,
+                Purpose.OFFER,
+                candidate.candidate_id,
+                d["offer_id"],
+                d["municipality"],
+                answers.offer_deadline(expires_on),
+            ),
+            "answer_by": answers.nb_date(d["expires_on"]),
+        }
+        self._email(candidate.email, "candidate", candidate.candidate_id, "lis3_offer", **fields)
+        remind_at = answers.reminder_moment(expires_on)
+        if remind_at <= e.occurred_at:
+            return  # too short an offer for a reminder
+        self._email(
+            candidate.email,
+            "candidate",
+            candidate.candidate_id,
+            "lis3_offer_reminder",
+            not_before=remind_at,
+            purpose=answers.REMINDER,
+            **fields,
+        )
+        reminder = self.effects[-1].key(e.position)
+        conn.execute(
+            update(store.offers)
+            .where(store.offers.c.offer_id == d["offer_id"])
+            .values(reminder_key=reminder)
+        )
+
+    def kind_nb(self, kind: str) -> str:
+        return KIND_NB.get(kind, kind)
+
     def on_candidacy_lis3_offer_accepted(
         self, conn: Connection, e: Envelope, d: dict[str, Any]
     ) -> None:
+        answers.on_offer_accepted(self, conn, e, d)
         candidate = self._candidate(conn, str(e.aggregate_id))
         if candidate is None:
             return
@@ -366,7 +444,7 @@ class Deriver:
         """Everything this service holds about the person goes: their address and name, the
         messages to them (sent, queued or dead-lettered) and, in demo mode, their mail files.
         Messages about them to others (webhooks name only the candidate's id) that are still
-        queued are cancelled."""
+        queued are cancelled; e-mails to others that named them keep no text."""
         cid = str(e.aggregate_id)
         if self.keys is not None:
             self.keys.evict(cid)
@@ -380,9 +458,15 @@ class Deriver:
                 d_.c.candidate_id == cid, d_.c.audience == "candidate"
             )
         ).all()
+        # E-mails to others that name them (a municipality told of their answer).
+        naming = conn.execute(
+            select(d_.c.key).where(
+                d_.c.candidate_id == cid, d_.c.audience != "candidate", d_.c.channel == "email"
+            )
+        ).all()
         if self.mail_dir is not None:
             addresses = {r.recipient for r in theirs} | ({person.email} if person else set())
-            purge_mail(self.mail_dir, {r.key for r in theirs}, addresses)
+            purge_mail(self.mail_dir, {r.key for r in [*theirs, *naming]}, addresses)
         conn.execute(delete(d_).where(d_.c.candidate_id == cid, d_.c.audience == "candidate"))
         # The employer's re-certification notices name the person: gone, sent or not.
         conn.execute(
@@ -391,6 +475,11 @@ class Deriver:
                 d_.c.audience == "municipality",
                 d_.c.channel == "email",
             )
+        )
+        conn.execute(
+            update(d_)
+            .where(d_.c.key.in_([r.key for r in naming]))
+            .values(subject="[slettet]", body_text=None, body_html=None)
         )
         conn.execute(
             update(d_)
@@ -552,11 +641,15 @@ class Deriver:
         not_before: datetime | None = None,
         meta: dict[str, str] | None = None,
         reply_to: str | None = None,
+        attachments: list[dict[str, str]] | None = None,
+        purpose: str | None = None,
         **fields: object,
     ) -> None:
         message = render(template, "nb", **fields)
-        # Kept with the delivery: `_meta` is the service's own note, `reply_to` a header.
-        payload = {k: v for k, v in (("_meta", meta), ("reply_to", reply_to)) if v}
+        # Kept with the delivery: `_meta` is the service's own note, `reply_to` a header,
+        # `attachments` files the message carries (a calendar file).
+        kept = (("_meta", meta), ("reply_to", reply_to), ("attachments", attachments))
+        payload: dict[str, Any] = {k: v for k, v in kept if v}
         self.effects.append(
             Effect(
                 "email",
@@ -568,8 +661,13 @@ class Deriver:
                 message.html,
                 payload=payload or None,
                 not_before=not_before,
+                purpose=purpose,
             )
         )
+
+    # The answers module's way in (`answers.py`).
+    email = _email
+    candidate = _candidate
 
     def _webhooks(
         self,

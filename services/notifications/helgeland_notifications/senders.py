@@ -86,6 +86,14 @@ class Senders:
         message["X-Idempotency-Key"] = row.key
         message.set_content(row.body_text)
         message.add_alternative(row.body_html, subtype="html")
+        for attached in (row.payload or {}).get("attachments", []):
+            # A calendar file (RFC 6047): text/calendar with its METHOD, also as a file.
+            message.add_attachment(
+                attached["calendar"],
+                subtype="calendar",
+                filename=attached["filename"],
+                params={"method": "PUBLISH"},
+            )
         return message
 
     async def _email(self, row: Any, now: datetime) -> None:

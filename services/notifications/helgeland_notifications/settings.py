@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from helgeland_contracts.sealing import demo_key, parse_key
+from helgeland_platform import answer_links
 from helgeland_platform.egress import Destinations, parse_allowed
 from helgeland_platform.hardening import EdgeSettings
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -53,6 +54,11 @@ class NotifySettings(EdgeSettings, BaseSettings):  # the edges' settings too
     )
     webhook_sealing_key: SecretStr | None = Field(
         default=None, description="the pipeline's key for webhook secrets (demo: in data_dir)"
+    )
+    answer_link_key: SecretStr | None = Field(
+        default=None,
+        description="the pipeline's key for candidates' answer links (demo: in data_dir); "
+        "without it, e-mails carry no answer link",
     )
 
     webhook_allowed_destinations: list[str] = Field(
@@ -122,6 +128,13 @@ class NotifySettings(EdgeSettings, BaseSettings):  # the edges' settings too
             parse_key(value.get_secret_value())  # a malformed key fails at start, not later
         return value
 
+    @field_validator("answer_link_key")
+    @classmethod
+    def _link_key_is_well_formed(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            answer_links.parse_key(value.get_secret_value())
+        return value
+
     @field_validator("webhook_allowed_destinations")
     @classmethod
     def _destinations_are_well_formed(cls, value: list[str]) -> list[str]:
@@ -142,6 +155,14 @@ class NotifySettings(EdgeSettings, BaseSettings):  # the edges' settings too
             return parse_key(self.webhook_sealing_key.get_secret_value())
         if self.demo:
             return demo_key(self.data_dir)
+        return None
+
+    def link_key(self) -> bytes | None:
+        """The key that signs answer links: configured, or demo mode's, or none."""
+        if self.answer_link_key is not None:
+            return answer_links.parse_key(self.answer_link_key.get_secret_value())
+        if self.demo:
+            return answer_links.demo_key(self.data_dir)
         return None
 
     @property

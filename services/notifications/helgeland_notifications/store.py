@@ -63,6 +63,16 @@ offers = Table(
     Column("offer_id", String(36), primary_key=True),
     Column("candidacy_id", String(36), nullable=False),
     Column("municipality", String(4), nullable=False),
+    Column("reminder_key", String(64)),  # its reminder's delivery, cancelled once answered
+)
+
+invitations = Table(
+    "notify_invitations",
+    metadata,
+    Column("invitation_id", String(36), primary_key=True),
+    Column("candidacy_id", String(36), nullable=False),
+    Column("municipality", String(4), nullable=False),
+    Column("kind", String(20), nullable=False),
 )
 
 careers = Table(

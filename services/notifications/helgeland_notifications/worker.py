@@ -72,6 +72,8 @@ class Worker:
             keys=self.keys,
             mail_dir=settings.demo_mail_dir if settings.demo else None,
             contacts=self._contact,
+            link_key=settings.link_key(),
+            domain=settings.mail_domain(),
         )
         self.senders = Senders(settings, self.engine)
         self.leading = False

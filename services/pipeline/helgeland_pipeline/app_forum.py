@@ -44,12 +44,13 @@ class ForumCommands(PipelineBase):
         kind: InvitationKind,
         proposed_times: list[datetime],
         occurred_at: datetime | None = None,
+        location: str | None = None,
     ) -> tuple[Saved, str]:
         """Step 6: a municipality invites a shared candidate (interview, tour, terms talk)."""
         self._check_acting(actor, municipality)
         candidacy = self._candidacy(candidate_id)
         stamp = self._stamp(actor, occurred_at)
-        invitation_id = candidacy.invite(municipality, kind, proposed_times, stamp)
+        invitation_id = candidacy.invite(municipality, kind, proposed_times, stamp, location)
         return self._save(candidacy), invitation_id
 
     def answer_invitation(

@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         "--restart", action="store_true", help="from the start of the log, not where it stopped"
     )
     token = commands.add_parser("token", help="print a demo bearer token for a role")
-    token.add_argument("role", choices=[str(r) for r in Role])
+    token.add_argument("role", choices=[str(r) for r in Role if r != Role.CANDIDATE])
     token.add_argument("--municipality", help="municipality number, for the municipality role")
     commands.add_parser("keys", help="print fresh secret keys as .env lines (see infra/)")
     return parser

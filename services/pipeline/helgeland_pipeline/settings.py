@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from helgeland_contracts.sealing import SealingError, demo_key, parse_key
+from helgeland_platform import answer_links
 from helgeland_platform.egress import Destinations, parse_allowed
 from helgeland_platform.engines import check_schema_name
 from helgeland_platform.hardening import EdgeSettings
@@ -73,6 +74,11 @@ class Settings(EdgeSettings, BaseSettings):  # the edges' settings too
     )
     pseudonym_key: SecretStr | None = Field(
         default=None, description="HMAC key for evaluators' pseudonyms (demo: kept in data_dir)"
+    )
+    answer_link_key: SecretStr | None = Field(
+        default=None,
+        description="64 hex digits signing the links candidates answer by, shared with the "
+        "notifications service (demo: kept in data_dir)",
     )
 
     evaluation_min_cell: int = Field(
@@ -180,6 +186,18 @@ class Settings(EdgeSettings, BaseSettings):  # the edges' settings too
         except SealingError as error:
             raise ConfigurationError(str(error)) from None
         msg = "outside demo mode, set HELGELAND_WEBHOOK_SEALING_KEY"
+        raise ConfigurationError(msg)
+
+    def answer_link_key_bytes(self) -> bytes:
+        """The key that checks candidates' answer links; in demo mode kept in the data folder."""
+        try:
+            if self.answer_link_key is not None:
+                return answer_links.parse_key(self.answer_link_key.get_secret_value())
+        except ValueError as error:
+            raise ConfigurationError(str(error)) from None
+        if self.demo:
+            return answer_links.demo_key(self.data_dir)
+        msg = "outside demo mode, set HELGELAND_ANSWER_LINK_KEY"
         raise ConfigurationError(msg)
 
     @property

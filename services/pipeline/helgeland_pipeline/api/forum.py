@@ -121,6 +121,7 @@ def invite(
         InvitationKind(body.kind),
         list(body.proposed_times),
         body.occurred_at,
+        body.location,
     )
     return _created(services, candidate_id, saved, item)
 

@@ -26,6 +26,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from helgeland_contracts.api_v1 import Problem
 from helgeland_contracts.bounds import EARLIEST, HORIZON_YEARS, NOT_AFTER, NOT_BEFORE
+from helgeland_platform.tokens import ROLES as TOKEN_ROLES
 
 from helgeland_pipeline.api.deps import get_actor
 from helgeland_pipeline.domain.common import Role
@@ -146,7 +147,7 @@ def _statuses(
     statuses: dict[int, str] = {}
     if authenticated:
         statuses[401] = WHY[401]
-        if set(roles or ()) != set(Role):
+        if set(roles or ()) != {role.value for role in token_roles()}:
             statuses[403] = WHY[403]
     if path_params:
         statuses[404] = WHY[404]
@@ -235,9 +236,15 @@ def _say_who(operation: dict[str, Any], roles: list[str] | None) -> None:
     operation["description"] = f"{description}\n\n{who}" if description else who
 
 
+def token_roles() -> set[Role]:
+    """The roles a token may carry (not the candidate's, who answers through a signed link)."""
+    return {role for role in Role if role.value in TOKEN_ROLES}
+
+
 def _roles(calls: list[Any]) -> list[str]:
-    """The roles every role rule on the route admits (any role if there is none)."""
-    allowed = set(Role)
+    """The roles every role rule on the route admits (any token's role if there is none:
+    the candidate answers through a signed link, never with a token)."""
+    allowed = token_roles()
     for call in calls:
         roles = getattr(call, "roles", None)
         if roles is not None:

@@ -44,6 +44,8 @@ class Role(StrEnum):
     FORUM = "forum"
     EVALUATOR = "evaluator"
     ADMIN = "admin"
+    # The candidate answering for themselves through a signed link: never a token's role.
+    CANDIDATE = "candidate"
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from helgeland_pipeline.domain.common import DomainError, Stamp, require, require_valid
+from helgeland_pipeline.domain.common import DomainError, Role, Stamp, require, require_valid
+from helgeland_pipeline.domain.personal import check_not_personal
 
+MAX_LOCATION = 200
 MIN_TRAINING_SHARE = 20  # per cent of working time, as the specialty requires
 _NAMESPACE = uuid.UUID("6f1d9a52-6c1b-4d0e-9f4a-0b8f3f7c2a11")
 
@@ -121,14 +123,24 @@ class ForumCandidacy(Aggregate):
     # --- invitations ------------------------------------------------------------------------
 
     def invite(
-        self, municipality: str, kind: InvitationKind, proposed_times: list[datetime], stamp: Stamp
+        self,
+        municipality: str,
+        kind: InvitationKind,
+        proposed_times: list[datetime],
+        stamp: Stamp,
+        location: str | None = None,
     ) -> str:
-        """Invite the candidate to an interview, a tour or a talk about pay and conditions."""
+        """Invite the candidate to an interview, a tour or a talk about pay and conditions,
+        at a place (`location`: an office's address, never a person's)."""
+        self._not_by_candidate(stamp)
         self._check_open()
         require_valid(1 <= len(proposed_times) <= 5, "propose between one and five times")
         require_valid(
             all(t.tzinfo is not None for t in proposed_times), "proposed times need a time zone"
         )
+        if location is not None:
+            require_valid(0 < len(location) <= MAX_LOCATION, "a location is 1–200 characters")
+            check_not_personal(location, "the location")
         invitation_id = str(uuid.uuid4())
         self._invitation_sent(
             invitation_id=invitation_id,
@@ -136,6 +148,7 @@ class ForumCandidacy(Aggregate):
             kind=kind,
             proposed_times=sorted(proposed_times),
             stamp=stamp,
+            location=location,
         )
         return invitation_id
 
@@ -147,6 +160,7 @@ class ForumCandidacy(Aggregate):
         kind: str,
         proposed_times: list[datetime],
         stamp: Stamp,
+        location: str | None = None,  # events before answer links have none
     ) -> None:
         self.invitations[invitation_id] = Invitation(municipality, kind, list(proposed_times))
 
@@ -161,6 +175,8 @@ class ForumCandidacy(Aggregate):
         """Record the candidate's answer: accepted, declined, or a new time proposed."""
         invitation = self._invitation(invitation_id, acting_for)
         require(invitation.state not in {"held", "closed", "declined"}, "the invitation is over")
+        if self._by_candidate(stamp):
+            require(invitation.state == "proposed", "the invitation is already answered")
         if answer == InvitationAnswer.NEW_TIME_PROPOSED:
             require_valid(new_time is not None, "a new time is needed")
         require_valid(new_time is None or new_time.tzinfo is not None, "a new time needs a zone")
@@ -176,6 +192,7 @@ class ForumCandidacy(Aggregate):
 
     def record_meeting_held(self, invitation_id: str, acting_for: str | None, stamp: Stamp) -> None:
         """The interview, tour or talk took place."""
+        self._not_by_candidate(stamp)
         invitation = self._invitation(invitation_id, acting_for)
         require(invitation.state == "accepted", "only an accepted invitation can be held")
         self._meeting_held(invitation_id=invitation_id, stamp=stamp)
@@ -195,6 +212,7 @@ class ForumCandidacy(Aggregate):
         stamp: Stamp,
     ) -> str:
         """Offer a LIS3/ALIS post coupled to the candidate's LIS1."""
+        self._not_by_candidate(stamp)
         self._check_open()
         terms.check()
         today = stamp.day
@@ -241,6 +259,7 @@ class ForumCandidacy(Aggregate):
         self.offers[offer_id] = Lis3Offer(municipality, start_date, expires_on)
 
     def withdraw_lis3_offer(self, offer_id: str, acting_for: str | None, stamp: Stamp) -> None:
+        self._not_by_candidate(stamp)
         offer = self._offer(offer_id, acting_for)
         require(offer.state == "open", f"the offer is {offer.state}")
         self._lis3_offer_withdrawn(offer_id=offer_id, stamp=stamp)
@@ -250,6 +269,7 @@ class ForumCandidacy(Aggregate):
         self.offers[offer_id].state = "withdrawn"
 
     def decline_lis3_offer(self, offer_id: str, acting_for: str | None, stamp: Stamp) -> None:
+        self._by_candidate(stamp)
         offer = self._offer(offer_id, acting_for)
         require(offer.is_open_on(stamp.day), f"the offer is not open ({offer.state})")
         self._lis3_offer_declined(offer_id=offer_id, stamp=stamp)
@@ -260,6 +280,7 @@ class ForumCandidacy(Aggregate):
 
     def accept_lis3_offer(self, offer_id: str, acting_for: str | None, stamp: Stamp) -> None:
         """The candidate accepts one offer; every other open offer closes as accepted elsewhere."""
+        self._by_candidate(stamp)
         self._check_open()
         offer = self._offer(offer_id, acting_for)
         require(offer.is_open_on(stamp.day), f"the offer is not open ({offer.state})")
@@ -321,6 +342,20 @@ class ForumCandidacy(Aggregate):
                 offer.state = "closed"
 
     # --- checks -----------------------------------------------------------------------------
+
+    def _by_candidate(self, stamp: Stamp) -> bool:
+        """Whether the candidate acts (through their answer link): only for themselves."""
+        if stamp.actor.role != Role.CANDIDATE:
+            return False
+        if stamp.actor.person_id != self.candidate_id:
+            msg = "a candidate answers for themselves only"
+            raise NotYours(msg)
+        return True
+
+    def _not_by_candidate(self, stamp: Stamp) -> None:
+        if stamp.actor.role == Role.CANDIDATE:
+            msg = "a candidate only answers invitations and offers"
+            raise NotYours(msg)
 
     def _check_open(self) -> None:
         require(not self.consent_withdrawn, "the candidate has withdrawn consent")

@@ -72,6 +72,8 @@ PLAIN: dict[str, dict[str, str]] = {
         "invitation_id": _ID,
         "municipality": _MUNICIPALITY,
         "kind": _CODE,
+        "location": "an office's address (organisation-level); refused when it holds an "
+        "e-mail or a phone number (`domain.personal.check_not_personal`)",
     },
     "ForumCandidacy.InvitationAnswered": {"invitation_id": _ID, "answer": _CODE},
     "ForumCandidacy.MeetingHeld": {"invitation_id": _ID},

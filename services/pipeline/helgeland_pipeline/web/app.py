@@ -9,6 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from helgeland_pipeline.settings import Settings
 from helgeland_pipeline.web import (
     admin,
+    answers,
     common,
     docs,
     evaluation,
@@ -38,6 +39,6 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         app.state.oidc = OidcSignIn(settings)
     docs.mount_docs(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (common, hospital, municipal, webhooks, admin, evaluation):
+    for module in (common, hospital, municipal, webhooks, admin, evaluation, answers):
         app.include_router(module.router)
     register_page_error_handlers(app)

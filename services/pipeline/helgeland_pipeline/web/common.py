@@ -46,7 +46,7 @@ async def sign_in_page(request: Request, services: ServicesDep) -> Response:
         "sign_in.html",
         demo=settings.demo,
         oidc=bool(settings.oidc_issuer),
-        roles=[r for r in Role if r != Role.MUNICIPALITY],
+        roles=[r for r in Role if r in DEMO_PEOPLE],
         municipalities=municipalities,
     )
 
@@ -68,6 +68,8 @@ async def demo_sign_in(
         actor = Actor(f"demo-kommuneoverlege-{kommune}", known[kommune].name, rolle, kommune)
     elif kommune is not None:
         return error_page(request, 400, "Bare kommuneoverlegen logger inn for en kommune.")
+    elif rolle not in DEMO_PEOPLE:  # a candidate answers through their link, never signs in
+        return error_page(request, 400, "Denne rollen logger ikke inn.")
     else:
         person, organisation = DEMO_PEOPLE[rolle]
         actor = Actor(person, organisation, rolle)

@@ -12,6 +12,7 @@ ROLES = {
     "forum": "Kommuneoverlegeforumet",
     "evaluator": "Evaluator (NSDM)",
     "admin": "Administrator",
+    "candidate": "Kandidaten selv",
 }
 STAGES = {
     "registered": "Registrert",

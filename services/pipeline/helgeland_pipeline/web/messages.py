@@ -60,6 +60,7 @@ FIELD_NAMES = {
     "happened_on": "dato",
     "value": "ny verdi",
     "group": "veiledningsgruppe",
+    "location": "sted",
 }
 
 # Pydantic's error types, as Norwegian predicates ("«navn» må fylles ut").

@@ -159,6 +159,7 @@ def invite(p: Posted) -> Any:
             "municipality": p.param("number"),
             "kind": form_value(p.form.get("kind")),
             "proposed_times": [_local_time(form_value(p.form.get("proposed_time")))],
+            "location": form_value(p.form.get("location")),
         }
     )
     return forum.invite(p.uuid("candidate_id"), body, p.actor, p.services)

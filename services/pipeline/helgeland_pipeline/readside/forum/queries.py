@@ -90,6 +90,32 @@ class ForumQueries:
             query = query.where(offers.c.municipality == municipality)
         return [_offer(row, viewer, today) for row in await self._all(query)]
 
+    async def invitation(self, invitation_id: UUID) -> InvitationOut | None:
+        """One invitation (for the candidate's answer page), unless consent was withdrawn."""
+        found = await self._all(
+            self._invitations_query().where(invitations.c.invitation_id == str(invitation_id))
+        )
+        return InvitationOut.model_validate(found[0]._asdict()) if found else None
+
+    async def offer(self, offer_id: UUID, today: date) -> OfferOut | None:
+        """One offer with its terms (for the candidate's answer page)."""
+        found = await self._all(self._offers_query().where(offers.c.offer_id == str(offer_id)))
+        return _offer(found[0], Viewer(None), today) if found else None
+
+    def _invitations_query(self) -> Select[Any]:
+        return (
+            select(invitations, shared.c.candidate_id)
+            .join(shared, shared.c.candidacy_id == invitations.c.candidacy_id)
+            .where(shared.c.consent_withdrawn.is_(False))
+        )
+
+    def _offers_query(self) -> Select[Any]:
+        return (
+            select(offers, shared.c.candidate_id)
+            .join(shared, shared.c.candidacy_id == offers.c.candidacy_id)
+            .where(shared.c.consent_withdrawn.is_(False))
+        )
+
     async def board(self, viewer: Viewer, today: date) -> Board:
         """Every shared candidate with every municipality's invitations and offers."""
         candidates = await self.shared_candidates(viewer)
