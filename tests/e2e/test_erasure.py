@@ -152,8 +152,7 @@ async def journey(api: Api) -> tuple[str, str]:
         "name": "LIS1 vår 2027",
         "positions": {"rana": 2},
         "coupled_positions": 1,
-        "application_deadline": iso_days(30),
-        "lis1_starts_on": iso_days(60),
+        "application_deadline": iso_days(30),  # no LIS1 start: LIS3 may be recorded today
     }
     round_id = (await call(api, "/rounds", round_body, hospital))["id"]
     person = {"name": NAME, "email": EMAIL, "phone": PHONE}

@@ -556,7 +556,7 @@ async def test_the_recertification_notice_waits_until_90_days_before_it_is_due(
         rana_offer = offer(services, fl, kari, RANA)
         app.accept_lis3_offer(FORUM, kari, rana_offer)
         app.start_lis1(RECRUITER, kari)
-        clock.advance(days=540)
+        clock.advance(days=620)  # LIS3 starts after LIS1 ends (18 months from its start)
         app.start_lis3(municipal(RANA), kari)
         await run_until_settled(worker)
         sent_before = len(smtp.snapshot())
@@ -629,7 +629,7 @@ async def test_the_notice_goes_to_the_municipality_the_doctor_works_in_now(
         [kari] = fl.shared
         app.accept_lis3_offer(FORUM, kari, offer(services, fl, kari, RANA))
         app.start_lis1(RECRUITER, kari)
-        clock.advance(days=540)
+        clock.advance(days=620)  # LIS3 starts after LIS1 ends (18 months from its start)
         app.start_lis3(municipal(RANA), kari)
         clock.advance(days=365)
         app.record_milestone(
@@ -663,7 +663,7 @@ async def test_the_notice_follows_a_doctor_who_moves_after_approval(
     kari_email = named(services, kari, "Kari Nordmann")
     app.accept_lis3_offer(FORUM, kari, offer(services, fl, kari, RANA))
     app.start_lis1(RECRUITER, kari)
-    clock.advance(days=540)
+    clock.advance(days=620)  # LIS3 starts after LIS1 ends (18 months from its start)
     app.start_lis3(municipal(RANA), kari)
     clock.advance(days=4 * 365)
     app.record_milestone(municipal(RANA), kari, Career.approve_specialist)

@@ -69,7 +69,7 @@ def seed_demo(app: PipelineApplication) -> bool:
     """Load the demo story unless the log already holds events. True if it seeded."""
     if app.recorder.max_notification_id():
         return False
-    SyntheticHistory(app, applicants=40).run()
+    SyntheticHistory(app, applicants=44).run()
     now = app.clock()
     _ready_round(app, now)
     _spring_round(app, now)

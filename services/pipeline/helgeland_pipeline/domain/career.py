@@ -1,7 +1,9 @@
 """Retention: a recruited doctor's milestones, from LIS1 start to specialist and beyond.
 
 A `Career` follows one candidate after they accept LIS1. Milestones may be back-dated (both
-times are kept) but must come in order, and nothing follows leaving except a return.
+times are kept) but must come in order, and nothing follows leaving except a return. A doctor
+who leaves before LIS3 starts (during LIS1, or with a LIS3 offer accepted) drops out instead:
+nothing follows that.
 """
 
 from __future__ import annotations

@@ -113,6 +113,9 @@ async def shared_candidate(
     offers = await forum.municipality_offers(number, actor, services)
     today = programme_day(services.core.app.clock())
     lis1_end = candidate.lis1_ends_on or today
+    start = lis1_end + timedelta(days=1)
+    # An offer is answered by the day its post starts, at the latest.
+    expiry = min(today + timedelta(days=30), start)
     return page(
         request,
         "municipal/candidate.html",
@@ -123,8 +126,8 @@ async def shared_candidate(
         default_time=(datetime.now(UTC) + timedelta(days=7))
         .astimezone(OSLO)
         .strftime("%Y-%m-%dT10:00"),
-        default_start=(lis1_end + timedelta(days=1)).isoformat(),
-        default_expiry=(today + timedelta(days=30)).isoformat(),
+        default_start=start.isoformat(),
+        default_expiry=expiry.isoformat(),
     )
 
 
