@@ -100,6 +100,7 @@ class Lis3Offered(Payload):
     municipality: str
     start_date: date
     expires_on: date
+    coupled_slot: int | None = None  # version 2: the round's coupled slot it fills
 
 
 class Lis3OfferClosed(Payload):
@@ -189,6 +190,7 @@ VERSIONS: dict[str, int] = {
     "Lis1Round.Opened": 2,
     "WebhookSubscription.Subscribed": 2,
     "Candidate.ConsentWithdrawn": 2,
+    "ForumCandidacy.Lis3Offered": 2,
 }
 
 

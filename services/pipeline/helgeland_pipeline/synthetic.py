@@ -130,7 +130,12 @@ class SyntheticHistory:
             person = self._person()
             offer = None
             if person.interviewed and slots:
-                coupled = coupled_left > 0 and person.preference != CareerPreference.HOSPITAL
+                # The coupling rule: coupled only to those who declared GP and consent.
+                coupled = (
+                    coupled_left > 0
+                    and person.preference == CareerPreference.GENERAL_PRACTICE
+                    and bool(person.consent)
+                )
                 coupled_left -= int(coupled)
                 offer = (slots.pop(), coupled)
             self._candidate(year, i, person, ids, offer, starts)
