@@ -82,7 +82,7 @@ class Story:
     api: Api
     round_id: str
     kari: str  # general practice, consents: shared
-    ola: str  # undecided, consents: shared
+    ola: str  # general practice, consents: shared
     per: str  # prefers hospital: never shared
     lise: str  # general practice, no consent: never shared
     rana: Caller
@@ -124,7 +124,7 @@ async def story(api: Api) -> Story:
     ).id
     people = {
         "Kari Nordmann": (CareerPreference.GENERAL_PRACTICE, [LocalConnection.GREW_UP], True),
-        "Ola Hansen": (CareerPreference.UNDECIDED, [LocalConnection.PLACEMENT], True),
+        "Ola Hansen": (CareerPreference.GENERAL_PRACTICE, [LocalConnection.PLACEMENT], True),
         "Per Sykehus": (CareerPreference.HOSPITAL, [], True),
         "Lise Privat": (CareerPreference.GENERAL_PRACTICE, [], False),
     }

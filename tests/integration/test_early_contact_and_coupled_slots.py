@@ -13,7 +13,7 @@ import pytest
 from helgeland_pipeline.bootstrap import Services, build_services
 from helgeland_pipeline.domain.candidates import CareerPreference, ConsentPurpose, ContactKind
 from helgeland_pipeline.domain.common import InvariantViolated, programme_day
-from helgeland_pipeline.domain.rounds import RoundStatus
+from helgeland_pipeline.domain.rounds import Lis1Round, RoundStatus
 from helgeland_pipeline.readside.forum.queries import ForumQueries, Viewer
 from helgeland_pipeline.readside.hospital.queries import HospitalQueries
 from helgeland_pipeline.settings import Settings
@@ -189,9 +189,8 @@ async def test_the_programme_may_widen_the_forum_list_to_the_undecided(
     )
     try:
         fl = forum_list(widened.app, shared=1)
-        lis1_round = widened.app.repository.get(fl.round_id)
-        assert getattr(lis1_round, "forum_list") == sorted(  # noqa: B009
-            str(c) for c in (*fl.shared, fl.undecided)
-        )
+        lis1_round: object = widened.app.repository.get(fl.round_id)
+        assert isinstance(lis1_round, Lis1Round)
+        assert lis1_round.forum_list == sorted(str(c) for c in (*fl.shared, fl.undecided))
     finally:
         widened.close()
