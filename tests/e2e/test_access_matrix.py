@@ -20,7 +20,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from helgeland_pipeline.api.personal_data import personal_data
 from helgeland_pipeline.application import PipelineApplication
-from helgeland_pipeline.domain.candidates import CareerPreference, ContactKind
+from helgeland_pipeline.domain.candidates import CareerPreference, ConsentPurpose, ContactKind
 from helgeland_pipeline.domain.common import Role
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind
 from helgeland_pipeline.domain.rounds import RoundStatus
@@ -164,6 +164,10 @@ def prepare(api: Api, fresh: int) -> Scenario:
     offer(app, fl, kari, VEFSN)
     app.accept_lis3_offer(municipal(RANA), kari, kari_rana)
     app.subscribe_webhook(municipal(RANA), RANA_HOOK, ["lis3_offer_accepted"])
+    # A student Rana met on placement, who consents to be presented to the forum.
+    details = ("Student Matrise", "student.matrise@example.no", None)
+    student = app.register_student(municipal(RANA), ContactKind.PLACEMENT, None, details).id
+    app.give_consent(FORUM_ACTOR, student, ConsentPurpose.FORUM_SHARING, 1)
     for number in (RANA, VEFSN):
         offer(app, fl, ola, number)
         app.invite(municipal(number), ola, number, InvitationKind.TOUR, [datetime.now(UTC)])
