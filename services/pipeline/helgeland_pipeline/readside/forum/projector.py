@@ -4,6 +4,9 @@ It holds only what municipalities and the forum may see: never interview notes o
 hospital's scores. A candidate's name and contact details are here only while they are shared
 with the forum and consent: they are read from the log when the candidate is shared (the
 `ContactDetails` lookup), follow corrections while shared, and are cleared on withdrawal.
+Students met early (placements, summer jobs, ...) are kept with their contacts; their contact
+details likewise only while they consent to be presented to the forum. The placement capacity
+of each municipality is kept per year, the latest figure recorded.
 """
 
 from __future__ import annotations
@@ -123,6 +126,10 @@ class ForumProjection:
             self._copy_student_details(conn, cid)
 
     def _copy_student_details(self, conn: Connection, cid: str) -> None:
+        """A student's contact details, read from the log only for one met early."""
+        query = select(students.c.candidate_id).where(students.c.candidate_id == cid)
+        if conn.execute(query).first() is None:
+            return
         found = self.contact_details(cid)
         if found is not None:
             name, email, phone = found
