@@ -241,6 +241,7 @@ async def test_municipalities_see_exactly_the_eligible_candidates_once_the_list_
         "preference": "general_practice",
         "local_connection": ["grew_up"],
         "lis1_unit": "rana",
+        "coupled_slot": 1,
         "round_id": s.round_id,
         "round_name": "LIS1 høst 2027",
         "shared_at": kari["shared_at"],

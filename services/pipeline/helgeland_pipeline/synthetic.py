@@ -148,10 +148,12 @@ class SyntheticHistory:
     def _person(self) -> Person:
         r = self.rng.random()
         preference = (
+            # Most applicants who come back to the region lean to general practice; only those
+            # who declared it are coupled and reach the forum list.
             CareerPreference.GENERAL_PRACTICE
-            if r < 0.4
+            if r < 0.6
             else CareerPreference.UNDECIDED
-            if r < 0.65
+            if r < 0.8
             else CareerPreference.HOSPITAL
         )
         local = self.rng.sample(list(LocalConnection), k=self.rng.choice([0, 0, 1, 2]))
