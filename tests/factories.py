@@ -129,16 +129,17 @@ class ForumList:
     """A round with a final list, walked there with the application's commands."""
 
     round_id: UUID
-    shared: list[UUID]  # accepted LIS1, prefer general practice or undecided, consenting
+    shared: list[UUID]  # accepted LIS1, prefer general practice, consenting
     hospital_preference: UUID  # accepted LIS1, prefers hospital: never shared
     no_consent: UUID  # accepted LIS1, prefers general practice, did not consent: never shared
     declined: UUID  # declined LIS1: never shared
     lis1_ends_on: date
     last: Saved
+    undecided: UUID  # accepted LIS1, undecided, consenting: shared only when the list widens
 
     @property
     def not_shared(self) -> list[UUID]:
-        return [self.hospital_preference, self.no_consent, self.declined]
+        return [self.hospital_preference, self.no_consent, self.undecided, self.declined]
 
     @property
     def lis3_start(self) -> date:
@@ -147,23 +148,24 @@ class ForumList:
 
 
 def forum_list(app: PipelineApplication, shared: int = 2, send: bool = True) -> ForumList:
-    """A final list with `shared` eligible doctors (general practice and undecided, by turns)
-    and three who must never be shared; sent to the forum unless `send` is false."""
+    """A final list with `shared` eligible doctors (general practice, consenting), three who
+    must never be shared and one undecided (shared only where the programme widens the list);
+    sent to the forum unless `send` is false."""
     now = app.clock()
     round_id = app.open_round(
         RECRUITER,
         "LIS1 vår 2027",
-        {"rana": shared + 3},
+        {"rana": shared + 4},
         0,
         (now + timedelta(days=30)).date(),
         None,
         (now + timedelta(days=60)).date(),
     ).id
-    preferences = [CareerPreference.GENERAL_PRACTICE, CareerPreference.UNDECIDED]
     people: list[tuple[CareerPreference, bool]] = [
-        (preferences[i % 2], True) for i in range(shared)
+        (CareerPreference.GENERAL_PRACTICE, True) for _ in range(shared)
     ]
     people += [(CareerPreference.HOSPITAL, True), (CareerPreference.GENERAL_PRACTICE, False)]
+    people += [(CareerPreference.UNDECIDED, True)]
     people += [(CareerPreference.GENERAL_PRACTICE, True)]  # declines LIS1
     ids: list[UUID] = []
     for i, (preference, consent) in enumerate(people):
@@ -187,4 +189,6 @@ def forum_list(app: PipelineApplication, shared: int = 2, send: bool = True) -> 
     assert isinstance(lis1_round, Lis1Round)
     ends_on = lis1_round.lis1_ends_on()
     assert ends_on is not None
-    return ForumList(round_id, ids[:shared], ids[shared], ids[shared + 1], ids[-1], ends_on, last)
+    return ForumList(
+        round_id, ids[:shared], ids[shared], ids[shared + 1], ids[-1], ends_on, last, ids[-2]
+    )

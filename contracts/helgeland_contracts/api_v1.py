@@ -28,7 +28,7 @@ EMAIL = r"^\s*[^\s@]+@[^\s@]*\.[^\s]*\s*$"
 
 CareerPreference = Literal["hospital", "general_practice", "undecided"]
 LocalConnectionKind = Literal["grew_up", "family", "studied", "placement"]
-ContactKind = Literal["campus_visit", "placement", "other"]
+ContactKind = Literal["placement", "summer_job", "student_project", "campus_visit", "other"]
 RoundStatus = Literal["open", "interviewing", "offering", "list_final"]
 Stage = Literal[
     "registered", "applied", "interviewed", "offered", "accepted", "declined", "withdrawn"
@@ -120,14 +120,16 @@ def _placement_names_municipality(schema: dict[str, Any]) -> None:
 
 
 class StudentContact(Backdatable):
-    """Step 1: a campus visit, a 5th-year placement in a municipality, or other contact."""
+    """Step 1: an early contact with a student: a 5th-year placement at a GP office, a summer
+    job, a student project, a campus visit, or other."""
 
     model_config = ConfigDict(json_schema_extra=_placement_names_municipality)
 
     kind: ContactKind
     municipality: MunicipalityNumber | None = Field(
         default=None,
-        description="Municipality number, required for a placement",
+        description="The municipality the contact was in: required for a placement or summer "
+        "job; a municipality token records its own; the forum names it",
         examples=["1833"],
     )
 
@@ -137,6 +139,34 @@ class StudentContact(Backdatable):
             msg = "municipality: a placement names its municipality (a four-digit number)"
             raise ValueError(msg)
         return self
+
+
+class StudentRegister(StudentContact):
+    """Step 1: register a student met early, with that first contact; the contact details may
+    come now (name and e-mail together) or later (PUT /candidates/{id}/contact-details)."""
+
+    name: SingleLine | None = Field(default=None, min_length=1, max_length=200)
+    email: SingleLine | None = Field(default=None, min_length=3, max_length=320, pattern=EMAIL)
+    phone: SingleLine | None = Field(default=None, max_length=50)
+
+    @model_validator(mode="after")
+    def _name_and_email_together(self) -> StudentRegister:
+        if (self.name is None) != (self.email is None):
+            msg = "name and email come together (or neither, to be recorded later)"
+            raise ValueError(msg)
+        if self.phone is not None and self.name is None:
+            msg = "a phone number comes with a name and an email"
+            raise ValueError(msg)
+        return self
+
+
+class EarlyContact(BaseModel):
+    """An early contact with a student: what, where, when, and which organisation made it."""
+
+    kind: ContactKind
+    municipality: str | None
+    occurred_at: AwareDatetime
+    recorded_by: str = Field(description="The organisation that recorded it")
 
 
 class ApplicationSubmit(Backdatable):
@@ -190,6 +220,19 @@ class CommandResult(BaseModel):
     position: int
 
 
+class CoupledSlot(BaseModel):
+    """One of a round's coupled LIS1 positions: who holds it, and whether it ended in a LIS3
+    start, and where."""
+
+    slot: int
+    candidate_id: UUID | None = Field(description="The LIS1 doctor holding it, once accepted")
+    lis1_state: Literal["free", "offered", "accepted"]
+    lis3_offers: int = Field(description="LIS3 offers made naming this slot")
+    lis3_accepted_by: str | None = Field(description="The municipality whose offer was accepted")
+    lis3_started_in: str | None = Field(description="Where the LIS3 post started, once it did")
+    lis3_started_at: AwareDatetime | None
+
+
 class RoundOut(BaseModel):
     round_id: UUID
     name: str
@@ -200,6 +243,10 @@ class RoundOut(BaseModel):
     lis1_starts_on: date | None
     opened_at: AwareDatetime
     list_final_at: AwareDatetime | None
+    coupled_slots: list[CoupledSlot] = Field(
+        default_factory=list,
+        description="Per coupled slot: its LIS1 holder and whether it ended in a LIS3 start",
+    )
 
 
 class ConsentHeld(BaseModel):
@@ -227,6 +274,9 @@ class CandidateOut(BaseModel):
         description="Consents held now, by purpose: the text version and when it was given",
     )
     contacts: int
+    early_contacts: list[EarlyContact] = Field(
+        default_factory=list, description="Early contacts, by whoever made them"
+    )
     interviews: int
     interview_score: int | None
     offer_unit: str | None

@@ -37,6 +37,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("Candidate.ConsentWithdrawn", 1): lambda state: state.update(
         purpose="forum_sharing", version=1
     ),
+    ("ForumCandidacy.Lis3Offered", 1): lambda state: state.setdefault("coupled_slot", None),
 }
 
 

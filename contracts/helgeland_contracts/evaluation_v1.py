@@ -208,3 +208,30 @@ class CohortRow(BaseModel):
     generalised: list[str] = Field(
         default_factory=list, description="Fields withheld (null) to keep this row among k"
     )
+
+
+class Lis3StartPlace(BaseModel):
+    """Where coupled LIS1 doctors started LIS3: a municipality, or `other (groups too small
+    to show)` for places of fewer than k doctors (merged until the group reaches k)."""
+
+    municipality: str
+    name: str
+    doctors: int | None = Field(description=WITHHELD)
+
+
+class CoupledSlotOutcome(BaseModel):
+    """One round's coupled LIS1 slots: how many were taken by an accepted LIS1, how many of
+    those ended in a LIS3 start, and where."""
+
+    round: str
+    year: int = Field(description="The round's yearly cycle (see `CycleRow.year`)")
+    coupled_lis1_accepted: int | None = Field(description=WITHHELD)
+    ended_in_lis3_start: int | None = Field(description=WITHHELD)
+    lis3_started_in: list[Lis3StartPlace]
+
+
+class Coupling(AsOf):
+    """Per round, whether its coupled slots ended in a LIS3 start, and where."""
+
+    rounds: list[CoupledSlotOutcome]
+    disclosure: Disclosure | None = None

@@ -114,6 +114,7 @@ class Lis3Offered(Payload):
     start_date: date
     expires_on: date
     terms: OfferTerms | None = None
+    coupled_slot: int | None = None  # version 2: the round's coupled slot it fills
 
 
 class Lis3OfferClosed(Payload):
@@ -240,6 +241,7 @@ VERSIONS: dict[str, int] = {
     "Lis1Round.Opened": 2,
     "WebhookSubscription.Subscribed": 2,
     "Candidate.ConsentWithdrawn": 2,
+    "ForumCandidacy.Lis3Offered": 2,
 }
 
 

@@ -8,7 +8,12 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from helgeland_contracts.api_v1 import Backdatable, CareerPreference, LocalConnectionKind
+from helgeland_contracts.api_v1 import (
+    Backdatable,
+    CareerPreference,
+    EarlyContact,
+    LocalConnectionKind,
+)
 from helgeland_contracts.bounds import Day, Moment, MunicipalityNumber, SingleLine
 
 InvitationKind = Literal["interview", "tour", "terms_talk"]
@@ -83,6 +88,13 @@ class Lis3OfferCreate(Municipal):
     start_date: Day = Field(description="After the candidate's LIS1 ends")
     terms: Lis3TermsIn
     expires_on: Day
+    coupled_slot: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="The round's coupled slot the offer fills: the candidate's own "
+        "(`coupled_slot` of the shared candidate; default); none when their LIS1 is uncoupled",
+    )
 
 
 class CreatedItem(BaseModel):
@@ -101,6 +113,9 @@ class SharedCandidate(BaseModel):
     preference: CareerPreference | None
     local_connection: list[LocalConnectionKind]
     lis1_unit: str | None
+    coupled_slot: int | None = Field(
+        default=None, description="The round's coupled slot the candidate's LIS1 holds"
+    )
     round_id: UUID
     round_name: str
     shared_at: AwareDatetime
@@ -135,6 +150,7 @@ class OfferOut(BaseModel):
     state: OfferState
     offered_at: AwareDatetime
     closed_at: AwareDatetime | None
+    coupled_slot: int | None = Field(default=None, description="The coupled slot it fills")
     terms: Lis3Terms | None = Field(description="Only for the forum and the offering municipality")
 
 
@@ -150,6 +166,9 @@ class MunicipalityActivity(BaseModel):
     invitations: int
     open_offers: int
     recruited: int | None = Field(description="Shown to the forum and the municipality itself")
+    placement_students: int | None = Field(
+        default=None, description="Placement students it takes in the latest year recorded"
+    )
 
 
 class Board(BaseModel):
@@ -170,3 +189,32 @@ class CouplingStatus(BaseModel):
     consent_withdrawn: bool
     lis3_municipality: str | None
     lis3_accepted_at: AwareDatetime | None
+
+
+class PlacementCapacityIn(Backdatable):
+    """How many 5th-year placement students a municipality takes in an academic year."""
+
+    year: int = Field(ge=2000, le=2100, description="The year the academic year starts")
+    students: int = Field(ge=0, le=100, description="0: takes none that year")
+
+
+class PlacementCapacity(BaseModel):
+    """A municipality's placement students in one year, as last recorded."""
+
+    municipality: str
+    name: str
+    year: int
+    students: int
+    recorded_at: AwareDatetime
+    recorded_by: str = Field(description="The organisation that recorded it")
+
+
+class Student(BaseModel):
+    """A student met early who consents to be presented to the forum: their contacts."""
+
+    candidate_id: UUID
+    name: str | None
+    email: str | None
+    phone: str | None
+    contacts: list[EarlyContact]
+    applied: bool = Field(description="Has applied to a LIS1 round")

@@ -20,7 +20,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from helgeland_pipeline.api.personal_data import personal_data
 from helgeland_pipeline.application import PipelineApplication
-from helgeland_pipeline.domain.candidates import CareerPreference
+from helgeland_pipeline.domain.candidates import CareerPreference, ConsentPurpose, ContactKind
 from helgeland_pipeline.domain.common import Role
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind
 from helgeland_pipeline.domain.rounds import RoundStatus
@@ -65,6 +65,7 @@ RECRUITERS = frozenset({HOSPITAL, ADMIN})
 MUNICIPAL = frozenset({MUNICIPALITY_OWN, MUNICIPALITY_OTHER, FORUM, ADMIN})
 OWN_MUNICIPALITY = frozenset({MUNICIPALITY_OWN, FORUM, ADMIN})
 CONSENT_KEEPERS = frozenset({HOSPITAL, FORUM, ADMIN})
+STUDENT_KEEPERS = frozenset({HOSPITAL, MUNICIPALITY_OWN, FORUM, ADMIN})
 CAREER = frozenset({HOSPITAL, MUNICIPALITY_OWN, FORUM, ADMIN})
 EVALUATORS = frozenset({EVALUATOR, ADMIN})
 SUBSCRIBERS = frozenset({HOSPITAL, MUNICIPALITY_OWN, MUNICIPALITY_OTHER, FORUM, ADMIN})
@@ -105,6 +106,10 @@ class Scenario:
 
     def candidate(self) -> UUID:
         return self.app.register_candidate(RECRUITER, "Ny Kandidat", "ny@example.no").id
+
+    def student(self) -> UUID:
+        """A student Rana met on placement, with no contact details yet."""
+        return self.app.register_student(municipal(OWN), ContactKind.PLACEMENT).id
 
     def applicant(self) -> UUID:
         cid = self.candidate()
@@ -166,6 +171,10 @@ def prepare(api: Api, fresh: int) -> Scenario:
     app.accept_lis3_offer(municipal(RANA), kari, kari_rana)
     app.start_lis1(RECRUITER, kari)  # one of Rana's doctors, in LIS1
     app.subscribe_webhook(municipal(RANA), RANA_HOOK, ["lis3_offer_accepted"])
+    # A student Rana met on placement, who consents to be presented to the forum.
+    details = ("Student Matrise", "student.matrise@example.no", None)
+    student = app.register_student(municipal(RANA), ContactKind.PLACEMENT, None, details).id
+    app.give_consent(FORUM_ACTOR, student, ConsentPurpose.FORUM_SHARING, 1)
     for number in (RANA, VEFSN):
         offer(app, fl, ola, number)
         app.invite(municipal(number), ola, number, InvitationKind.TOUR, [datetime.now(UTC)])
@@ -347,21 +356,42 @@ TABLE = [
         RECRUITERS,
         get(lambda s: f"/candidates/{s.kari}/timeline"),
     ),
+    # step 1: everyone who meets students early; a municipality for its own students only
     Row(
         "PUT",
         "/candidates/{candidate_id}/contact-details",
-        RECRUITERS,
+        STUDENT_KEEPERS,
         lambda s, _: Call(
-            f"/candidates/{s.candidate()}/contact-details",
+            f"/candidates/{s.student()}/contact-details",
             {"name": "Rettet Navn", "email": "rettet@example.no"},
         ),
     ),
     Row(
         "POST",
         "/candidates/{candidate_id}/contacts",
-        RECRUITERS,
-        post(lambda s: f"/candidates/{s.candidate()}/contacts", {"kind": "campus_visit"}),
+        STUDENT_KEEPERS,
+        post(
+            lambda s: f"/candidates/{s.candidate()}/contacts",
+            {"kind": "campus_visit", "municipality": OWN},
+        ),
     ),
+    Row(
+        "POST",
+        "/students",
+        STUDENT_KEEPERS,
+        post(lambda s: "/students", {"kind": "placement", "municipality": OWN}),
+        201,
+    ),
+    Row(
+        "PUT",
+        "/municipalities/{number}/placement-capacity",
+        OWN_MUNICIPALITY,
+        lambda s, _: Call(
+            f"/municipalities/{OWN}/placement-capacity", {"year": 2027, "students": 2}
+        ),
+    ),
+    Row("GET", "/forum/placement-capacity", MUNICIPAL, get(lambda s: "/forum/placement-capacity")),
+    Row("GET", "/forum/students", MUNICIPAL, get(lambda s: "/forum/students")),
     Row(
         "POST",
         "/candidates/{candidate_id}/application",
@@ -570,6 +600,7 @@ TABLE = [
     Row("GET", "/evaluation/funnel", EVALUATORS, get(lambda s: "/evaluation/funnel")),
     Row("GET", "/evaluation/retention", EVALUATORS, get(lambda s: "/evaluation/retention")),
     Row("GET", "/evaluation/cycles", EVALUATORS, get(lambda s: "/evaluation/cycles")),
+    Row("GET", "/evaluation/coupling", EVALUATORS, get(lambda s: "/evaluation/coupling")),
     Row("GET", "/evaluation/cohort", EVALUATORS, get(lambda s: "/evaluation/cohort")),
     Row(
         "GET",

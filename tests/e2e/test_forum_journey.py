@@ -82,7 +82,7 @@ class Story:
     api: Api
     round_id: str
     kari: str  # general practice, consents: shared
-    ola: str  # undecided, consents: shared
+    ola: str  # general practice, consents: shared
     per: str  # prefers hospital: never shared
     lise: str  # general practice, no consent: never shared
     rana: Caller
@@ -124,7 +124,7 @@ async def story(api: Api) -> Story:
     ).id
     people = {
         "Kari Nordmann": (CareerPreference.GENERAL_PRACTICE, [LocalConnection.GREW_UP], True),
-        "Ola Hansen": (CareerPreference.UNDECIDED, [LocalConnection.PLACEMENT], True),
+        "Ola Hansen": (CareerPreference.GENERAL_PRACTICE, [LocalConnection.PLACEMENT], True),
         "Per Sykehus": (CareerPreference.HOSPITAL, [], True),
         "Lise Privat": (CareerPreference.GENERAL_PRACTICE, [], False),
     }
@@ -241,6 +241,7 @@ async def test_municipalities_see_exactly_the_eligible_candidates_once_the_list_
         "preference": "general_practice",
         "local_connection": ["grew_up"],
         "lis1_unit": "rana",
+        "coupled_slot": 1,
         "round_id": s.round_id,
         "round_name": "LIS1 høst 2027",
         "shared_at": kari["shared_at"],

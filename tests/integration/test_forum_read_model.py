@@ -119,7 +119,8 @@ async def test_no_municipality_sees_a_candidate_before_the_list_is_sent(
         assert board.candidates == []
         assert activity(board) == {}
     coupling = await reads.hospital.coupling(fl.round_id)
-    assert {c.candidate_id for c in coupling} == {*fl.shared, fl.hospital_preference, fl.no_consent}
+    accepted = {*fl.shared, fl.hospital_preference, fl.no_consent, fl.undecided}
+    assert {c.candidate_id for c in coupling} == accepted
     assert not any(c.shared_with_forum for c in coupling)
 
     clock.advance(hours=1)
@@ -136,6 +137,7 @@ async def test_no_municipality_sees_a_candidate_before_the_list_is_sent(
         **dict.fromkeys(fl.shared, True),
         fl.hospital_preference: False,
         fl.no_consent: False,
+        fl.undecided: False,  # the list holds those who declared general practice
     }
 
 
@@ -157,6 +159,7 @@ async def test_a_shared_candidate_shows_what_municipalities_need_and_nothing_els
         "preference",
         "local_connection",
         "lis1_unit",
+        "coupled_slot",
         "round_id",
         "round_name",
         "shared_at",
@@ -166,7 +169,7 @@ async def test_a_shared_candidate_shows_what_municipalities_need_and_nothing_els
     }
     assert seen.name == hospital_view.name
     assert seen.email == hospital_view.email
-    assert seen.preference == "undecided"  # the second of the list's two is undecided
+    assert seen.preference == "general_practice"  # the list holds general practice only
     assert seen.local_connection == ["grew_up"]
     assert seen.lis1_unit == "rana"
     assert seen.round_id == fl.round_id

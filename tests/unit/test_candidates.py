@@ -729,8 +729,9 @@ def test_only_consenting_accepted_gp_minded_candidates_are_eligible_for_the_foru
     for each in (candidate, undecided, leaving, hospital_minded):
         each.accept_lis1_offer(lis1_round, on(1))
     assert candidate.eligible_for_forum()
-    assert undecided.eligible_for_forum()
-    assert not hospital_minded.eligible_for_forum()
+    assert not undecided.eligible_for_forum()  # by default the list holds general practice
+    assert undecided.eligible_for_forum(include_undecided=True)
+    assert not hospital_minded.eligible_for_forum(include_undecided=True)
     candidate.withdraw_consent(on(1))
     assert not candidate.eligible_for_forum()
     leaving.withdraw_application(lis1_round, "", on(2))

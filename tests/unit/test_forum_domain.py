@@ -839,7 +839,8 @@ def _candidate(
     candidate.submit_lis1_application(lis1_round, preference, [], consent, stamp())
     candidate.record_lis1_interview(lis1_round, "Overlege Test", 4, "", stamp())
     lis1_round.advance_to(RoundStatus.OFFERING, stamp())
-    candidate.offer_lis1(lis1_round, "rana", True, in_days(7), stamp())
+    coupled = preference == CareerPreference.GENERAL_PRACTICE and consent  # the coupling rule
+    candidate.offer_lis1(lis1_round, "rana", coupled, in_days(7), stamp())
     if answer == "accept":
         candidate.accept_lis1_offer(lis1_round, stamp())
     elif answer == "decline":
@@ -848,13 +849,16 @@ def _candidate(
     return candidate
 
 
-@pytest.mark.parametrize(
-    "preference", [CareerPreference.GENERAL_PRACTICE, CareerPreference.UNDECIDED]
-)
-def test_an_accepted_consenting_doctor_open_to_general_practice_is_shared(
-    preference: CareerPreference,
-) -> None:
-    assert _candidate(preference).eligible_for_forum() is True
+def test_an_accepted_consenting_doctor_who_declared_general_practice_is_shared() -> None:
+    assert _candidate(CareerPreference.GENERAL_PRACTICE).eligible_for_forum() is True
+
+
+def test_an_undecided_doctor_is_shared_only_where_the_programme_widens_the_list() -> None:
+    undecided = _candidate(CareerPreference.UNDECIDED)
+    assert undecided.eligible_for_forum() is False
+    assert undecided.eligible_for_forum(include_undecided=True) is True
+    hospital_minded = _candidate(CareerPreference.HOSPITAL)
+    assert hospital_minded.eligible_for_forum(include_undecided=True) is False
 
 
 @pytest.mark.parametrize(

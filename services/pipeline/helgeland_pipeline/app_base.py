@@ -66,6 +66,7 @@ class PipelineBase(Application[UUID]):
         sealing_key: Callable[[], bytes] | None = None,
         keys: KeyStore | None = None,
         webhook_destinations: Destinations | None = None,
+        forum_includes_undecided: bool = False,
     ) -> None:
         # The mapper is made in `super().__init__`: it needs the key store already.
         if keys is None:
@@ -78,6 +79,9 @@ class PipelineBase(Application[UUID]):
         self.consent_texts = load_consent_texts()
         self.sealing_key = sealing_key or _no_sealing_key
         self.webhook_destinations = webhook_destinations or Destinations()
+        # The forum list holds those who declared general practice; the programme may widen
+        # it to the undecided (HELGELAND_FORUM_INCLUDES_UNDECIDED).
+        self.forum_includes_undecided = forum_includes_undecided
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -29,7 +29,8 @@ class ForumCommands(PipelineBase):
         candidates = [
             self._get(UUID(c), Candidate, "candidate") for c in lis1_round.accepted_candidates()
         ]
-        shared = [str(c.id) for c in candidates if c.eligible_for_forum()]
+        wider = self.forum_includes_undecided
+        shared = [str(c.id) for c in candidates if c.eligible_for_forum(wider)]
         lis1_round.send_list_to_forum(shared, stamp)
         candidacies = [
             ForumCandidacy(cid, str(round_id), lis1_round.lis1_ends_on(), stamp) for cid in shared
@@ -91,12 +92,18 @@ class ForumCommands(PipelineBase):
         terms: Lis3Terms,
         expires_on: date,
         occurred_at: datetime | None = None,
+        coupled_slot: int | None = None,
     ) -> tuple[Saved, str]:
-        """Step 7: a municipality offers a LIS3/ALIS post coupled to the candidate's LIS1."""
+        """Step 7: a municipality offers a LIS3/ALIS post coupled to the candidate's LIS1,
+        naming the coupled slot of the round it fills (default: the candidate's own)."""
         self._check_acting(actor, municipality)
         candidacy = self._candidacy(candidate_id)
+        lis1_round = self._get(UUID(candidacy.round_id), Lis1Round, "round")
+        holds = lis1_round.coupled_slot_of(str(candidate_id))
         stamp = self._stamp(actor, occurred_at)
-        offer_id = candidacy.offer_lis3(municipality, start_date, terms, expires_on, stamp)
+        offer_id = candidacy.offer_lis3(
+            municipality, start_date, terms, expires_on, stamp, coupled_slot, holds
+        )
         return self._save(candidacy), offer_id
 
     def withdraw_lis3_offer(

@@ -10,7 +10,6 @@ from helgeland_pipeline.domain.candidates import (
     Candidate,
     CareerPreference,
     ConsentPurpose,
-    ContactKind,
     LocalConnection,
 )
 from helgeland_pipeline.domain.common import Actor, require, require_valid
@@ -69,28 +68,6 @@ class HospitalCommands(PipelineBase):
         stamp = self._stamp(actor, occurred_at)
         candidate = Candidate(stamp)
         candidate.record_contact_details(name, email, phone, stamp)
-        return self._save(candidate)
-
-    def record_contact_details(
-        self, actor: Actor, candidate_id: UUID, name: str, email: str, phone: str | None = None
-    ) -> Saved:
-        """Correct a candidate's name or contact details."""
-        candidate = self._candidate(candidate_id)
-        candidate.record_contact_details(name, email, phone, self._stamp(actor, None))
-        return self._save(candidate)
-
-    def record_student_contact(
-        self,
-        actor: Actor,
-        candidate_id: UUID,
-        kind: ContactKind,
-        municipality: str | None = None,
-        occurred_at: datetime | None = None,
-    ) -> Saved:
-        """Step 1: a campus visit, a 5th-year placement in a municipality, or other contact."""
-        self.check_municipality(municipality)
-        candidate = self._candidate(candidate_id)
-        candidate.record_student_contact(kind, municipality, self._stamp(actor, occurred_at))
         return self._save(candidate)
 
     def submit_lis1_application(

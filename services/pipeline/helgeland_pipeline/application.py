@@ -8,6 +8,7 @@ from helgeland_pipeline.app_consent import ConsentCommands
 from helgeland_pipeline.app_forum import ForumCommands
 from helgeland_pipeline.app_hospital import HospitalCommands
 from helgeland_pipeline.app_privacy import PrivacyCommands
+from helgeland_pipeline.app_students import StudentCommands
 from helgeland_pipeline.app_webhooks import WebhookCommands
 
 __all__ = ["Clock", "NotFound", "PipelineApplication", "Saved", "utc_now"]
@@ -15,6 +16,7 @@ __all__ = ["Clock", "NotFound", "PipelineApplication", "Saved", "utc_now"]
 
 class PipelineApplication(
     HospitalCommands,
+    StudentCommands,
     ForumCommands,
     ConsentCommands,
     CareerCommands,

@@ -146,6 +146,7 @@ def build_services(
         sealing_key=settings.webhook_sealing_key_bytes,
         keys=KeyStore(engine),
         webhook_destinations=settings.webhook_destinations(),
+        forum_includes_undecided=settings.forum_includes_undecided,
     )
     if migrate if migrate is not None else settings.demo or settings.auto_migrate:
         migrations.upgrade(engine, MIGRATIONS, VERSION_TABLE, settings.database_schema)

@@ -45,7 +45,7 @@ class Applicant:
 SPRING = [
     Applicant("Ingrid Solberg", GP, [L.GREW_UP], "1833", 5, "rana", True, "accept"),
     Applicant("Jonas Eriksen", GP, [L.PLACEMENT], "1824", 4, "mosjoen", True, "accept"),
-    Applicant("Sara Mahmoud", UNDECIDED, [L.FAMILY], None, 4, "sandnessjoen", True, "accept"),
+    Applicant("Sara Mahmoud", GP, [L.FAMILY], None, 4, "sandnessjoen", True, "accept"),
     Applicant("Erik Nilsen", HOSPITAL, [], None, 2, "rana", False, "accept"),
     Applicant(
         "Maja Johansen", GP, [L.STUDIED, L.PLACEMENT], "1813", 5, "bronnoysund", True, "accept"

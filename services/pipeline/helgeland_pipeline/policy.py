@@ -40,6 +40,29 @@ def check_acts_for(
         raise NotYours(why)
 
 
+def contact_municipality(actor: Actor, named: str | None) -> str | None:
+    """The municipality an early contact with a student names: the hospital names one when
+    there is one; a municipality records its own contacts; the forum (or an administrator)
+    names the municipality it records for."""
+    if actor.role == Role.HOSPITAL_RECRUITER:
+        return named
+    return acting_municipality(actor, named)
+
+
+def check_keeps_student(actor: Actor, contact_municipalities: set[str]) -> None:
+    """Only the hospital keeps any candidate's contact details; a municipality keeps those of
+    the students it has met, the forum those of students met by any municipality."""
+    if actor.role == Role.HOSPITAL_RECRUITER:
+        return
+    mine = acting_for(actor)
+    if mine is None and contact_municipalities:
+        return
+    if mine is not None and mine in contact_municipalities:
+        return
+    msg = "only the hospital, or a municipality that met the student, keeps their details"
+    raise NotYours(msg)
+
+
 def check_not_municipal(actor: Actor, why: str) -> None:
     """Refuse what only the hospital, the forum or administrators do."""
     if acting_for(actor) is not None:

@@ -87,6 +87,12 @@ class Settings(EdgeSettings, BaseSettings):  # the edges' settings too
         description="k: the evaluation shows no group or count of fewer persons (1 turns it off)",
     )
 
+    forum_includes_undecided: bool = Field(
+        default=False,
+        description="the forum list holds those who declared general practice; true widens "
+        "it to the undecided (their LIS1 is never coupled)",
+    )
+
     api_projections: bool = Field(
         default=True,
         description="`serve` runs the projection runners too (standing by while another "

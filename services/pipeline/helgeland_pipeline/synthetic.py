@@ -139,7 +139,12 @@ class SyntheticHistory:
             person = self._person()
             offer = None
             if person.interviewed and slots:
-                coupled = coupled_left > 0 and person.preference != CareerPreference.HOSPITAL
+                # The coupling rule: coupled only to those who declared GP and consent.
+                coupled = (
+                    coupled_left > 0
+                    and person.preference == CareerPreference.GENERAL_PRACTICE
+                    and bool(person.consent)
+                )
                 coupled_left -= int(coupled)
                 offer = (slots.pop(), coupled)
             self._candidate(year, i, person, ids, offer, starts)
@@ -152,10 +157,12 @@ class SyntheticHistory:
     def _person(self) -> Person:
         r = self.rng.random()
         preference = (
+            # Most applicants who come back to the region lean to general practice; only those
+            # who declared it are coupled and reach the forum list.
             CareerPreference.GENERAL_PRACTICE
-            if r < 0.4
+            if r < 0.6
             else CareerPreference.UNDECIDED
-            if r < 0.65
+            if r < 0.8
             else CareerPreference.HOSPITAL
         )
         local = self.rng.sample(list(LocalConnection), k=self.rng.choice([0, 0, 1, 2]))

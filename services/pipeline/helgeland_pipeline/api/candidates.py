@@ -23,7 +23,13 @@ from helgeland_contracts.api_v1 import (
     Withdrawal,
 )
 
-from helgeland_pipeline.api.deps import Recruiter, ServicesDep, answer_once_visible, reads
+from helgeland_pipeline.api.deps import (
+    Recruiter,
+    ServicesDep,
+    StudentKeeper,
+    answer_once_visible,
+    reads,
+)
 from helgeland_pipeline.api.personal_data import PersonalData
 from helgeland_pipeline.application import NotFound
 from helgeland_pipeline.domain.candidates import CareerPreference as Preference
@@ -42,9 +48,10 @@ def register(body: CandidateRegister, actor: Recruiter, services: ServicesDep) -
 
 @router.put("/{candidate_id}/contact-details")
 def contact_details(
-    candidate_id: UUID, body: ContactDetails, actor: Recruiter, services: ServicesDep
+    candidate_id: UUID, body: ContactDetails, actor: StudentKeeper, services: ServicesDep
 ) -> CommandResult:
-    """Correct the candidate's name or contact details."""
+    """Record or correct the candidate's name and contact details: the hospital for anyone; a
+    municipality for a student it met; the forum for a student a municipality met."""
     app = services.core.app
     saved = app.record_contact_details(actor, candidate_id, body.name, body.email, body.phone)
     return answer_once_visible(services, saved, "hospital")
@@ -52,9 +59,10 @@ def contact_details(
 
 @router.post("/{candidate_id}/contacts")
 def student_contact(
-    candidate_id: UUID, body: StudentContact, actor: Recruiter, services: ServicesDep
+    candidate_id: UUID, body: StudentContact, actor: StudentKeeper, services: ServicesDep
 ) -> CommandResult:
-    """Step 1: record a campus visit, a 5th-year placement or other contact."""
+    """Step 1: record an early contact (placement, summer job, student project, campus visit,
+    other), naming the municipality; a municipality records its own."""
     saved = services.core.app.record_student_contact(
         actor, candidate_id, ContactKind(body.kind), body.municipality, body.occurred_at
     )

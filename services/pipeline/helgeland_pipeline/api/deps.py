@@ -98,6 +98,10 @@ def require_role(*roles: Role) -> Callable[[Actor], Actor]:
 Recruiter = Annotated[Actor, Depends(require_role(Role.HOSPITAL_RECRUITER))]
 MunicipalActor = Annotated[Actor, Depends(require_role(Role.MUNICIPALITY, Role.FORUM))]
 ConsentKeeper = Annotated[Actor, Depends(require_role(Role.HOSPITAL_RECRUITER, Role.FORUM))]
+# Everyone who meets students early: the hospital, the municipalities and the forum.
+StudentKeeper = Annotated[
+    Actor, Depends(require_role(Role.HOSPITAL_RECRUITER, Role.MUNICIPALITY, Role.FORUM))
+]
 
 
 class NotYetVisible(Exception):

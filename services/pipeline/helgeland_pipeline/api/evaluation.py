@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from helgeland_contracts.bounds import NOT_AFTER, Moment
-from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retention, Scope
+from helgeland_contracts.evaluation_v1 import CohortRow, Coupling, Cycles, Funnel, Retention, Scope
 from pydantic import BeforeValidator, TypeAdapter
 
 from helgeland_pipeline.api.deps import ServicesDep, reads, require_role
@@ -102,6 +102,12 @@ async def retention(
 ) -> Retention:
     """Kaplan–Meier stay in the municipality or region, national comparison, Cox model."""
     return await services.evaluation.retention(times.as_of, times.known_at, scope, group_by)
+
+
+@router.get("/coupling")
+async def coupling(_: Evaluator, services: ServicesDep, times: TimesDep) -> Coupling:
+    """Per round: coupled LIS1 slots taken, how many ended in a LIS3 start, and where."""
+    return await services.evaluation.coupling(times.as_of, times.known_at)
 
 
 @router.get("/cycles")

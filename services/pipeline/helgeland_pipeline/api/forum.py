@@ -165,7 +165,8 @@ def meeting_held(
 def offer_lis3(
     candidate_id: UUID, body: Lis3OfferCreate, actor: MunicipalActor, services: ServicesDep
 ) -> CreatedItem:
-    """Step 7: offer a LIS3/ALIS post coupled to the candidate's LIS1."""
+    """Step 7: offer a LIS3/ALIS post coupled to the candidate's LIS1, naming the coupled
+    slot it fills (default: the one the candidate's LIS1 holds)."""
     municipality = policy.acting_municipality(actor, body.municipality)
     t = body.terms
     terms = Lis3Terms(
@@ -184,6 +185,7 @@ def offer_lis3(
         terms,
         body.expires_on,
         body.occurred_at,
+        body.coupled_slot,
     )
     return _created(services, candidate_id, saved, item)
 

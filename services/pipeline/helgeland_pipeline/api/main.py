@@ -19,6 +19,7 @@ from helgeland_pipeline.api import (
     privacy,
     reference,
     rounds,
+    students,
     webhooks,
 )
 from helgeland_pipeline.api.errors import register_error_handlers
@@ -61,6 +62,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(rounds.router)
     app.include_router(candidates.router)
     app.include_router(forum.router)
+    app.include_router(students.router)
     app.include_router(careers.router)
     app.include_router(doctors.router)
     app.include_router(evaluation.router)

@@ -19,9 +19,17 @@ from helgeland_pipeline.domain.rounds import Lis1Round
 
 
 class ContactKind(StrEnum):
-    CAMPUS_VISIT = "campus_visit"
+    """Early contact with a medical student, made by the hospital, a municipality or the forum."""
+
     PLACEMENT = "placement"  # the 5th-year placement at a municipal GP office
+    SUMMER_JOB = "summer_job"
+    STUDENT_PROJECT = "student_project"
+    CAMPUS_VISIT = "campus_visit"
     OTHER = "other"
+
+
+# Contacts that happen in a municipality, so they name it.
+CONTACTS_IN_A_MUNICIPALITY = frozenset({ContactKind.PLACEMENT, ContactKind.SUMMER_JOB})
 
 
 class CareerPreference(StrEnum):
@@ -62,6 +70,7 @@ class Candidate(Aggregate):
     def __init__(self, stamp: Stamp) -> None:
         self.has_contact_details = False
         self.contacts: list[str] = []
+        self.contact_municipalities: set[str] = set()
         self.round_id: str | None = None
         self.preference: CareerPreference | None = None
         self.local_connection: list[str] = []
@@ -100,15 +109,20 @@ class Candidate(Aggregate):
     def record_student_contact(
         self, kind: ContactKind, municipality: str | None, stamp: Stamp
     ) -> None:
-        """A campus visit, a 5th-year placement in a named municipality, or other contact."""
+        """A 5th-year placement or summer job in a named municipality, a student project, a
+        campus visit, or other contact. It may come before any contact details."""
         self._check_active()
-        if kind == ContactKind.PLACEMENT:
-            require_valid(municipality is not None, "a placement names its municipality")
+        if kind in CONTACTS_IN_A_MUNICIPALITY:
+            require_valid(
+                municipality is not None, f"a {kind.replace('_', ' ')} names its municipality"
+            )
         self._student_contacted(kind=kind, municipality=municipality, stamp=stamp)
 
     @event("StudentContacted")
     def _student_contacted(self, kind: str, municipality: str | None, stamp: Stamp) -> None:
         self.contacts.append(kind)
+        if municipality is not None:
+            self.contact_municipalities.add(municipality)
 
     # --- step 2: application ----------------------------------------------------------------
 
@@ -206,6 +220,8 @@ class Candidate(Aggregate):
         self._check_applied_to(lis1_round)
         require(bool(self.interview_scores), "no offer without an interview")
         require(self.offer_state is None, "the candidate already has an offer")
+        if coupled:
+            self.check_may_take_coupled_offer()
         lis1_round.hold_offer(str(self.id), unit, coupled, answer_by, stamp)
         self._lis1_offered(unit=unit, coupled=coupled, answer_by=answer_by, stamp=stamp)
 
@@ -257,11 +273,30 @@ class Candidate(Aggregate):
         """Whether the candidate consents, now, to be presented to the municipalities."""
         return ConsentPurpose.FORUM_SHARING in self.consents
 
-    def eligible_for_forum(self) -> bool:
-        """Accepted LIS1, prefers general practice or is undecided, and consents to be shown."""
+    def check_may_take_coupled_offer(self) -> None:
+        """The coupling rule: a LIS1 position coupled to a LIS3 post goes only to a candidate
+        who declared general practice and consents to be presented to the municipalities; an
+        undecided candidate is offered an uncoupled position."""
+        require(
+            self.preference == CareerPreference.GENERAL_PRACTICE,
+            "a coupled LIS1 offer goes only to a candidate whose career preference is general "
+            f"practice; this candidate's is {self.preference}: offer an uncoupled position",
+        )
+        require(
+            self.consent_to_share and not self.consent_withdrawn,
+            "a coupled LIS1 offer goes only to a candidate who consents to be presented to the "
+            "forum; this candidate does not: offer an uncoupled position",
+        )
+
+    def eligible_for_forum(self, include_undecided: bool = False) -> bool:
+        """Accepted LIS1, declared general practice (or, when the programme widens the list,
+        is undecided), and consents to be shown."""
+        wanted = {CareerPreference.GENERAL_PRACTICE}
+        if include_undecided:
+            wanted.add(CareerPreference.UNDECIDED)
         return (
             self.offer_state == OfferState.ACCEPTED
-            and self.preference in {CareerPreference.GENERAL_PRACTICE, CareerPreference.UNDECIDED}
+            and self.preference in wanted
             and self.consent_to_share
             and not self.consent_withdrawn
             and not self.withdrawn

@@ -16,7 +16,14 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from helgeland_pipeline.domain.common import DomainError, Role, Stamp, require, require_valid
+from helgeland_pipeline.domain.common import (
+    DomainError,
+    InvariantViolated,
+    Role,
+    Stamp,
+    require,
+    require_valid,
+)
 from helgeland_pipeline.domain.personal import check_not_personal
 
 MAX_LOCATION = 200
@@ -58,6 +65,7 @@ class Lis3Offer:
     municipality: str
     start_date: date
     expires_on: date
+    coupled_slot: int | None = None
     # open, withdrawn, declined, accepted, accepted_elsewhere, closed, dropped_out
     state: str = "open"
 
@@ -210,11 +218,28 @@ class ForumCandidacy(Aggregate):
         terms: Lis3Terms,
         expires_on: date,
         stamp: Stamp,
+        coupled_slot: int | None = None,
+        holds_slot: int | None = None,
     ) -> str:
-        """Offer a LIS3/ALIS post coupled to the candidate's LIS1."""
+        """Offer a LIS3/ALIS post coupled to the candidate's LIS1. The offer names the coupled
+        slot it fills: the one the candidate's LIS1 holds (`holds_slot`, from the round); an
+        offer to a candidate whose LIS1 is not coupled fills none."""
         self._not_by_candidate(stamp)
         self._check_open()
         terms.check()
+        if coupled_slot is None:
+            coupled_slot = holds_slot
+        elif holds_slot is None:
+            raise InvariantViolated(
+                f"coupled slot {coupled_slot} is not this candidate's: their LIS1 position is "
+                "not coupled, so the offer fills no coupled slot"
+            )
+        else:
+            require(
+                coupled_slot == holds_slot,
+                f"coupled slot {coupled_slot} is not this candidate's: their LIS1 holds coupled "
+                f"slot {holds_slot}",
+            )
         today = stamp.day
         require_valid(expires_on >= today, "an offer cannot expire in the past")
         require_valid(start_date > today, "the LIS3 post starts in the future")
@@ -242,11 +267,28 @@ class ForumCandidacy(Aggregate):
             start_date=start_date,
             terms=terms.as_dict(),
             expires_on=expires_on,
+            coupled_slot=coupled_slot,
             stamp=stamp,
         )
         return offer_id
 
-    @event("Lis3Offered")
+    class Lis3Offered(Aggregate.Event):
+        """Version 2 names the coupled slot of the round the offer fills (None: none)."""
+
+        class_version = 2
+        offer_id: str
+        municipality: str
+        start_date: date
+        terms: dict[str, Any]
+        expires_on: date
+        coupled_slot: int | None
+        stamp: Stamp
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["coupled_slot"] = None
+
+    @event(Lis3Offered)
     def _lis3_offered(
         self,
         offer_id: str,
@@ -254,9 +296,10 @@ class ForumCandidacy(Aggregate):
         start_date: date,
         terms: dict[str, Any],
         expires_on: date,
+        coupled_slot: int | None,
         stamp: Stamp,
     ) -> None:
-        self.offers[offer_id] = Lis3Offer(municipality, start_date, expires_on)
+        self.offers[offer_id] = Lis3Offer(municipality, start_date, expires_on, coupled_slot)
 
     def withdraw_lis3_offer(self, offer_id: str, acting_for: str | None, stamp: Stamp) -> None:
         self._not_by_candidate(stamp)

@@ -31,6 +31,7 @@ class HeldOffer:
     coupled: bool
     answer_by: date
     accepted: bool = False
+    slot: int | None = None  # the coupled slot (1 … coupled positions) a coupled offer holds
 
     def holds_position_on(self, day: date) -> bool:
         return self.accepted or day <= self.answer_by
@@ -187,20 +188,61 @@ class Lis1Round(Aggregate):
             sum(o.unit == unit for o in held) < self.positions[unit],
             f"every position at {unit} is already offered",
         )
+        slot = None
         if coupled:
             require(
                 sum(o.coupled for o in held) < self.coupled_positions,
                 f"all {self.coupled_positions} coupled positions are already offered",
             )
+            slot = self._free_slot(held)
         self._offer_held(
-            candidate_id=candidate_id, unit=unit, coupled=coupled, answer_by=answer_by, stamp=stamp
+            candidate_id=candidate_id,
+            unit=unit,
+            coupled=coupled,
+            answer_by=answer_by,
+            coupled_slot=slot,
+            stamp=stamp,
         )
 
-    @event("OfferHeld")
+    def _free_slot(self, held: list[HeldOffer]) -> int:
+        """The lowest-numbered coupled slot no offer that holds its position holds."""
+        taken = {o.slot for o in held if o.coupled}
+        free = [n for n in range(1, self.coupled_positions + 1) if n not in taken]
+        require(bool(free), f"all {self.coupled_positions} coupled positions are already offered")
+        return free[0]
+
+    def coupled_slot_of(self, candidate_id: str) -> int | None:
+        """The coupled slot the candidate's accepted LIS1 offer holds, if it is coupled."""
+        offer = self.offers.get(candidate_id)
+        return offer.slot if offer is not None and offer.accepted else None
+
+    class OfferHeld(Aggregate.Event):
+        """Version 2 names the coupled slot a coupled offer holds; version 1 events load with
+        none (their coupled offers count against the quota but name no slot)."""
+
+        class_version = 2
+        candidate_id: str
+        unit: str
+        coupled: bool
+        answer_by: date
+        coupled_slot: int | None
+        stamp: Stamp
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["coupled_slot"] = None
+
+    @event(OfferHeld)
     def _offer_held(
-        self, candidate_id: str, unit: str, coupled: bool, answer_by: date, stamp: Stamp
+        self,
+        candidate_id: str,
+        unit: str,
+        coupled: bool,
+        answer_by: date,
+        coupled_slot: int | None,
+        stamp: Stamp,
     ) -> None:
-        self.offers[candidate_id] = HeldOffer(unit, coupled, answer_by)
+        self.offers[candidate_id] = HeldOffer(unit, coupled, answer_by, slot=coupled_slot)
 
     def confirm_offer(self, candidate_id: str, stamp: Stamp) -> None:
         """The candidate accepted: the position is taken for good.
@@ -217,16 +259,35 @@ class Lis1Round(Aggregate):
             sum(o.unit == offer.unit for o in others) < self.positions[offer.unit],
             f"the position at {offer.unit} was offered to someone else after this offer expired",
         )
+        slot = offer.slot
         if offer.coupled:
             require(
                 sum(o.coupled for o in others) < self.coupled_positions,
                 "the coupled position was offered to someone else after this offer expired",
             )
-        self._offer_confirmed(candidate_id=candidate_id, stamp=stamp)
+            if slot is None or any(o.coupled and o.slot == slot for o in others):
+                # Its slot went to another offer after this one expired; another is free.
+                slot = self._free_slot(others)
+        self._offer_confirmed(candidate_id=candidate_id, coupled_slot=slot, stamp=stamp)
 
-    @event("OfferConfirmed")
-    def _offer_confirmed(self, candidate_id: str, stamp: Stamp) -> None:
-        self.offers[candidate_id].accepted = True
+    class OfferConfirmed(Aggregate.Event):
+        """Version 2 names the coupled slot the accepted offer takes (None: uncoupled)."""
+
+        class_version = 2
+        candidate_id: str
+        coupled_slot: int | None
+        stamp: Stamp
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["coupled_slot"] = None
+
+    @event(OfferConfirmed)
+    def _offer_confirmed(self, candidate_id: str, coupled_slot: int | None, stamp: Stamp) -> None:
+        offer = self.offers[candidate_id]
+        offer.accepted = True
+        if coupled_slot is not None:
+            offer.slot = coupled_slot
 
     def release_offer(self, candidate_id: str, stamp: Stamp) -> None:
         """The offer was declined or the application withdrawn: the position is free again."""

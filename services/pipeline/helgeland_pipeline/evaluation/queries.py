@@ -6,7 +6,14 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from helgeland_contracts.evaluation_v1 import CohortRow, Cycles, Funnel, Retention, Scope
+from helgeland_contracts.evaluation_v1 import (
+    CohortRow,
+    Coupling,
+    Cycles,
+    Funnel,
+    Retention,
+    Scope,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +28,7 @@ from helgeland_pipeline.evaluation.cohort import (
     population_group,
     pseudonym,
 )
+from helgeland_pipeline.evaluation.coupling import coupled_outcomes
 from helgeland_pipeline.readside.evaluation.tables import facts, rounds
 from helgeland_pipeline.reference import ReferenceData
 
@@ -125,6 +133,27 @@ class EvaluationQueries:
             )
 
         return await asyncio.to_thread(compute)
+
+    async def coupling(self, as_of: datetime, known_at: datetime) -> Coupling:
+        """Per round: coupled slots taken, how many ended in a LIS3 start, and where."""
+        query = select(facts).where(
+            facts.c.occurred_at <= as_of,
+            facts.c.recorded_at <= known_at,
+            facts.c.fact.in_(["applied", "lis1_offered", "lis1_accepted", "lis3_started"]),
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+            infos = {
+                r.round_id: RoundInfo(r.name, r.application_deadline, r.lis1_starts_on)
+                for r in (await conn.execute(select(rounds))).all()
+            }
+        loaded = [
+            Fact(r.candidate_id, r.fact, r.municipality, r.occurred_at, dict(r.attrs)) for r in rows
+        ]
+        names = {number: m.name for number, m in self.reference.municipalities.items()}
+        tally = disclosure.Tally(self.min_cell)
+        outcomes = coupled_outcomes(loaded, infos, names, tally)
+        return Coupling(as_of=as_of, known_at=known_at, rounds=outcomes, disclosure=tally.report())
 
     async def cycles(self, as_of: datetime, known_at: datetime) -> Cycles:
         doctors, names = await self._state(as_of, known_at)

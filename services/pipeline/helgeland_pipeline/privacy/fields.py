@@ -18,6 +18,7 @@ from helgeland_contracts.personal import ERASED
 from helgeland_pipeline.domain.candidates import Candidate
 from helgeland_pipeline.domain.career import Career
 from helgeland_pipeline.domain.forum import ForumCandidacy
+from helgeland_pipeline.domain.placements import PlacementCapacity
 from helgeland_pipeline.domain.rounds import Lis1Round
 from helgeland_pipeline.domain.webhooks import WebhookSubscription
 
@@ -26,6 +27,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     ForumCandidacy,
     Career,
     Lis1Round,
+    PlacementCapacity,
     WebhookSubscription,
 )
 
@@ -111,6 +113,8 @@ PLAIN: dict[str, dict[str, str]] = {
         "(`domain.personal.check_not_personal`)",
         "positions": "unit codes and numbers",
     },
+    "PlacementCapacity.Registered": {"municipality": _MUNICIPALITY},
+    "PlacementCapacity.CapacityRecorded": {"municipality": _MUNICIPALITY},
     "Lis1Round.Advanced": {"status": _CODE},
     "Lis1Round.OfferHeld": {"candidate_id": _ID, "unit": _UNIT},
     "Lis1Round.OfferConfirmed": {"candidate_id": _ID},

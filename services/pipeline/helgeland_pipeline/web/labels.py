@@ -43,6 +43,8 @@ LOCAL_CONNECTIONS = {
 CONTACT_KINDS = {
     "campus_visit": "Besøk på studiestedet",
     "placement": "Praksisplass i 5. studieår",
+    "summer_job": "Sommerjobb",
+    "student_project": "Studentoppgave",
     "other": "Annen kontakt",
 }
 OFFER_STATES = {

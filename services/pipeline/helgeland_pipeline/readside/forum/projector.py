@@ -4,6 +4,9 @@ It holds only what municipalities and the forum may see: never interview notes o
 hospital's scores. A candidate's name and contact details are here only while they are shared
 with the forum and consent: they are read from the log when the candidate is shared (the
 `ContactDetails` lookup), follow corrections while shared, and are cleared on withdrawal.
+Students met early (placements, summer jobs, ...) are kept with their contacts; their contact
+details likewise only while they consent to be presented to the forum. The placement capacity
+of each municipality is kept per year, the latest figure recorded.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from uuid import UUID
 from helgeland_contracts.personal import ERASED
 from sqlalchemy import (
     Connection,
+    delete,
     select,
     update,
 )
@@ -27,8 +31,10 @@ from helgeland_pipeline.readside.forum.tables import (
     metadata,
     offers,
     people,
+    placements,
     rounds,
     shared,
+    students,
 )
 from helgeland_pipeline.readside.sql import insert_row, update_where
 
@@ -59,6 +65,10 @@ class ForumProjection:
             {
                 **_HANDLERS,
                 "Candidate.ContactDetailsRecorded": self._contact_details_recorded,
+                "Candidate.StudentContacted": self._student_contacted,
+                "Candidate.Lis1ApplicationSubmitted": self._application_submitted,
+                "Candidate.ConsentGiven": self._consent_given,
+                "Candidate.ConsentWithdrawn": self._consent_withdrawn,
                 "ForumCandidacy.Shared": self._shared,
             }
         )
@@ -89,6 +99,63 @@ class ForumProjection:
         ).first()
         if current is not None:
             _person(conn, event, name=event.name, email=event.email, phone=event.phone)
+        if _consents(conn, cid):
+            details = {"name": event.name, "email": event.email, "phone": event.phone}
+            update_where(conn, students, "candidate_id", cid, **details)
+
+    # --- students met early: their contact details only while they consent -----------------
+
+    def _student_contacted(self, conn: Connection, event: Any, position: int) -> None:
+        cid = str(event.originator_id)
+        contact = {
+            "kind": event.kind,
+            "municipality": event.municipality,
+            "occurred_at": event.stamp.occurred_at.isoformat(),
+            "recorded_by": event.stamp.actor.organisation,
+        }
+        row = conn.execute(select(students.c.contacts).where(students.c.candidate_id == cid))
+        found = row.first()
+        if found is not None:
+            contacts = [*found.contacts, contact]
+            update_where(conn, students, "candidate_id", cid, contacts=contacts)
+            return
+        insert_row(
+            conn, students, candidate_id=cid, seq=position, contacts=[contact], applied=False
+        )
+        if _consents(conn, cid):
+            self._copy_student_details(conn, cid)
+
+    def _copy_student_details(self, conn: Connection, cid: str) -> None:
+        """A student's contact details, read from the log only for one met early."""
+        query = select(students.c.candidate_id).where(students.c.candidate_id == cid)
+        if conn.execute(query).first() is None:
+            return
+        found = self.contact_details(cid)
+        if found is not None:
+            name, email, phone = found
+            update_where(conn, students, "candidate_id", cid, name=name, email=email, phone=phone)
+
+    def _set_consent(self, conn: Connection, cid: str, consents: bool) -> None:
+        update_where(conn, people, "candidate_id", cid, consent_to_share=consents)
+        if consents:
+            self._copy_student_details(conn, cid)
+        else:
+            update_where(conn, students, "candidate_id", cid, **_NO_CONTACT)
+
+    def _application_submitted(self, conn: Connection, event: Any, _: int) -> None:
+        cid = str(event.originator_id)
+        _person(conn, event, preference=event.preference, local_connection=event.local_connection)
+        update_where(conn, students, "candidate_id", cid, applied=True)
+        if event.consent_to_share:
+            self._set_consent(conn, cid, consents=True)
+
+    def _consent_given(self, conn: Connection, event: Any, _: int) -> None:
+        if event.purpose == SHARING:
+            self._set_consent(conn, str(event.originator_id), consents=True)
+
+    def _consent_withdrawn(self, conn: Connection, event: Any, _: int) -> None:
+        if event.purpose == SHARING:
+            self._set_consent(conn, str(event.originator_id), consents=False)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         handler = self.handlers.get(type(event))
@@ -100,8 +167,40 @@ def _person(conn: Connection, event: Any, **values: Any) -> None:
     update_where(conn, people, "candidate_id", str(event.originator_id), **values)
 
 
+SHARING = "forum_sharing"
+
+
+def _consents(conn: Connection, candidate_id: str) -> bool:
+    query = select(people.c.consent_to_share).where(people.c.candidate_id == candidate_id)
+    return bool(conn.execute(query).scalar())
+
+
 def _registered(conn: Connection, event: Any, _: int) -> None:
-    insert_row(conn, people, candidate_id=str(event.originator_id), local_connection=[])
+    insert_row(
+        conn,
+        people,
+        candidate_id=str(event.originator_id),
+        local_connection=[],
+        consent_to_share=False,
+    )
+
+
+def _capacity_recorded(conn: Connection, event: Any, _: int) -> None:
+    """The latest figure for a municipality's year replaces the earlier one."""
+    conn.execute(
+        delete(placements).where(
+            placements.c.municipality == event.municipality, placements.c.year == event.year
+        )
+    )
+    insert_row(
+        conn,
+        placements,
+        municipality=event.municipality,
+        year=event.year,
+        students=event.students,
+        recorded_at=event.stamp.occurred_at,
+        recorded_by=event.stamp.actor.organisation,
+    )
 
 
 def _shared(conn: Connection, event: Any, position: int) -> None:
@@ -155,6 +254,7 @@ def _lis3_offered(conn: Connection, event: Any, _: int) -> None:
         terms=dict(event.terms),
         expires_on=event.expires_on,
         state="open",
+        coupled_slot=event.coupled_slot,
         offered_at=event.stamp.occurred_at,
     )
 
@@ -189,6 +289,7 @@ def _erased(conn: Connection, event: Any, _: int) -> None:
     """The person's contact details go; the texts of offers made to them read as erased."""
     cid = str(event.originator_id)
     _person(conn, event, name=None, email=None, phone=None)
+    update_where(conn, students, "candidate_id", cid, **_NO_CONTACT)
     candidacy = str(candidacy_id(UUID(cid)))
     for row in conn.execute(
         select(offers.c.offer_id, offers.c.terms).where(offers.c.candidacy_id == candidacy)
@@ -202,10 +303,11 @@ def _erased(conn: Connection, event: Any, _: int) -> None:
 
 _HANDLERS: dict[str, Handler] = {
     "Candidate.Registered": _registered,
-    "Candidate.Lis1ApplicationSubmitted": lambda c, e, _: _person(
-        c, e, preference=e.preference, local_connection=list(e.local_connection)
-    ),
     "Candidate.Lis1Offered": lambda c, e, _: _person(c, e, lis1_unit=e.unit),
+    "Lis1Round.OfferConfirmed": lambda c, e, _: update_where(
+        c, people, "candidate_id", e.candidate_id, coupled_slot=e.coupled_slot
+    ),
+    "PlacementCapacity.CapacityRecorded": _capacity_recorded,
     "Lis1Round.Opened": lambda c, e, _: c.execute(
         rounds.insert().values(round_id=str(e.originator_id), name=e.name)
     ),

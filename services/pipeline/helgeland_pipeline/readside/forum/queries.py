@@ -18,12 +18,22 @@ from helgeland_contracts.forum_v1 import (
     InvitationOut,
     MunicipalityActivity,
     OfferOut,
+    PlacementCapacity,
     SharedCandidate,
+    Student,
 )
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from helgeland_pipeline.readside.forum.tables import invitations, offers, people, rounds, shared
+from helgeland_pipeline.readside.forum.tables import (
+    invitations,
+    offers,
+    people,
+    placements,
+    rounds,
+    shared,
+    students,
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,7 @@ class ForumQueries:
         recruited = await self._all(
             select(shared.c.recruited_by).where(shared.c.consent_withdrawn.is_(False))
         )
+        latest = {p.municipality: p.students for p in await self.placement_capacity()}
         activity = [
             MunicipalityActivity(
                 municipality=number,
@@ -141,10 +152,31 @@ class ForumQueries:
                 recruited=sum(r.recruited_by == number for r in recruited)
                 if viewer.sees_terms_of(number)
                 else None,
+                placement_students=latest.get(number),
             )
             for number, name in sorted(self.names.items())
         ]
         return Board(candidates=entries, municipalities=activity)
+
+    async def placement_capacity(self) -> list[PlacementCapacity]:
+        """Every municipality's placement students per year, latest year last."""
+        query = select(placements).order_by(placements.c.year, placements.c.municipality)
+        return [
+            PlacementCapacity(
+                name=self.names.get(row.municipality, row.municipality), **row._asdict()
+            )
+            for row in await self._all(query)
+        ]
+
+    async def students(self) -> list[Student]:
+        """Students met early who consent now to be presented to the forum."""
+        query = (
+            select(students)
+            .join(people, people.c.candidate_id == students.c.candidate_id)
+            .where(people.c.consent_to_share.is_(True))
+            .order_by(students.c.seq)
+        )
+        return [Student.model_validate(row._asdict()) for row in await self._all(query)]
 
 
 def _candidate(row: Any, viewer: Viewer) -> SharedCandidate:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Integer,
     MetaData,
     String,
     Table,
@@ -15,7 +16,8 @@ from sqlalchemy import (
 
 from helgeland_pipeline.readside.types import UtcDateTime
 
-VERSION = 3
+# Version 4: early contacts (students who consent, placement capacity) and coupled slots.
+VERSION = 4
 metadata = MetaData()
 
 people = Table(
@@ -28,6 +30,31 @@ people = Table(
     Column("preference", String(20)),
     Column("local_connection", JSON, nullable=False),
     Column("lis1_unit", String(40)),
+    Column("coupled_slot", Integer),  # the round's coupled slot the accepted LIS1 holds
+    Column("consent_to_share", Boolean, nullable=False),  # consents now to the forum
+)
+
+# Students met early: their contacts always; their contact details only while they consent.
+students = Table(
+    f"forum_v{VERSION}_students",
+    metadata,
+    Column("candidate_id", String(36), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("contacts", JSON, nullable=False),  # [{kind, municipality, occurred_at, recorded_by}]
+    Column("applied", Boolean, nullable=False),
+    Column("name", String(200)),
+    Column("email", String(320)),
+    Column("phone", String(50)),
+)
+
+placements = Table(
+    f"forum_v{VERSION}_placements",
+    metadata,
+    Column("municipality", String(4), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("students", Integer, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
 )
 
 rounds = Table(
@@ -77,6 +104,7 @@ offers = Table(
     Column("terms", JSON, nullable=False),
     Column("expires_on", Date, nullable=False),
     Column("state", String(20), nullable=False),
+    Column("coupled_slot", Integer),
     Column("offered_at", UtcDateTime(), nullable=False),
     Column("closed_at", UtcDateTime()),
 )

@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 
 from helgeland_pipeline.domain.candidates import Candidate, ConsentPurpose
+from helgeland_pipeline.domain.career import Career
 from helgeland_pipeline.domain.forum import ForumCandidacy
 from helgeland_pipeline.domain.rounds import Lis1Round
 from helgeland_pipeline.privacy.fields import SEALED
@@ -21,6 +22,7 @@ from helgeland_pipeline.readside.dispatch import Handler, event_class, handlers
 from helgeland_pipeline.readside.hospital.tables import (
     VERSION,
     candidates,
+    coupled_slots,
     metadata,
     rounds,
     timeline,
@@ -94,6 +96,9 @@ def _handlers() -> dict[type[Any], Handler]:
                 "ListFinalised": lambda c, e, _: _set_round(
                     c, e, status="list_final", list_final_at=e.stamp.occurred_at
                 ),
+                "OfferHeld": _slot_offered,
+                "OfferConfirmed": _slot_accepted,
+                "OfferReleased": _slot_released,
             },
         ),
         **handlers(
@@ -135,17 +140,102 @@ def _handlers() -> dict[type[Any], Handler]:
                 "Shared": lambda c, e, _: update_where(
                     c, candidates, "candidate_id", e.candidate_id, candidacy_id=str(e.originator_id)
                 ),
-                "Lis3OfferAccepted": lambda c, e, _: update_where(
-                    c,
-                    candidates,
-                    "candidacy_id",
-                    str(e.originator_id),
-                    lis3_municipality=e.municipality,
-                    lis3_accepted_at=e.stamp.occurred_at,
+                "Lis3Offered": _lis3_offered,
+                "Lis3OfferAccepted": _lis3_accepted,
+            },
+        ),
+        **handlers(
+            Career,
+            {
+                "Lis1Started": lambda c, e, _: update_where(
+                    c, candidates, "candidate_id", e.candidate_id, career_id=str(e.originator_id)
                 ),
+                "Lis3Started": _lis3_started,
             },
         ),
     }
+
+
+# --- the rounds' coupled slots: who holds each, and whether it ended in a LIS3 start --------
+
+
+def _slot(conn: Connection, round_id: str, slot: int, **values: Any) -> None:
+    conn.execute(
+        update(coupled_slots)
+        .where(coupled_slots.c.round_id == round_id, coupled_slots.c.slot == slot)
+        .values(**values)
+    )
+
+
+def _holder(conn: Connection, candidate_id: str, **values: Any) -> None:
+    conn.execute(
+        update(coupled_slots).where(coupled_slots.c.candidate_id == candidate_id).values(**values)
+    )
+
+
+def _slot_offered(conn: Connection, event: Any, _: int) -> None:
+    if event.coupled_slot is not None:
+        holder = {"candidate_id": event.candidate_id, "lis1_state": "offered"}
+        _slot(conn, str(event.originator_id), event.coupled_slot, **holder)
+
+
+def _slot_accepted(conn: Connection, event: Any, _: int) -> None:
+    if event.coupled_slot is not None:
+        holder = {"candidate_id": event.candidate_id, "lis1_state": "accepted"}
+        _slot(conn, str(event.originator_id), event.coupled_slot, **holder)
+
+
+def _slot_released(conn: Connection, event: Any, _: int) -> None:
+    conn.execute(
+        update(coupled_slots)
+        .where(
+            coupled_slots.c.round_id == str(event.originator_id),
+            coupled_slots.c.candidate_id == event.candidate_id,
+        )
+        .values(candidate_id=None, lis1_state="free")
+    )
+
+
+def _candidate_of(conn: Connection, column: str, value: str) -> str | None:
+    query = select(candidates.c.candidate_id).where(candidates.c[column] == value)
+    found = conn.execute(query).scalar()
+    return None if found is None else str(found)
+
+
+def _lis3_offered(conn: Connection, event: Any, _: int) -> None:
+    candidate = _candidate_of(conn, "candidacy_id", str(event.originator_id))
+    if event.coupled_slot is not None and candidate is not None:
+        conn.execute(
+            update(coupled_slots)
+            .where(coupled_slots.c.candidate_id == candidate)
+            .values(lis3_offers=coupled_slots.c.lis3_offers + 1)
+        )
+
+
+def _lis3_accepted(conn: Connection, event: Any, _: int) -> None:
+    at = event.stamp.occurred_at
+    cid = str(event.originator_id)
+    update_where(
+        conn,
+        candidates,
+        "candidacy_id",
+        cid,
+        lis3_municipality=event.municipality,
+        lis3_accepted_at=at,
+    )
+    candidate = _candidate_of(conn, "candidacy_id", cid)
+    if candidate is not None:
+        _holder(conn, candidate, lis3_accepted_by=event.municipality)
+
+
+def _lis3_started(conn: Connection, event: Any, _: int) -> None:
+    candidate = _candidate_of(conn, "career_id", str(event.originator_id))
+    if candidate is not None:
+        started = {
+            "lis3_started_in": event.municipality,
+            "lis3_started_at": event.stamp.occurred_at,
+        }
+        _holder(conn, candidate, **started)
 
 
 def _round_opened(conn: Connection, event: Any, _: int) -> None:
@@ -161,6 +251,15 @@ def _round_opened(conn: Connection, event: Any, _: int) -> None:
         lis1_starts_on=event.lis1_starts_on,
         opened_at=event.stamp.occurred_at,
     )
+    for slot in range(1, event.coupled_positions + 1):
+        insert_row(
+            conn,
+            coupled_slots,
+            round_id=str(event.originator_id),
+            slot=slot,
+            lis1_state="free",
+            lis3_offers=0,
+        )
 
 
 def _set_round(conn: Connection, event: Any, **values: Any) -> None:
@@ -180,6 +279,7 @@ def _candidate_registered(conn: Connection, event: Any, position: int) -> None:
         consent_to_share=False,
         consents={},
         contacts=0,
+        early_contacts=[],
         interviews=0,
         withdrawn=False,
         consent_withdrawn=False,
@@ -237,17 +337,16 @@ def _consent_withdrawn(conn: Connection, event: Any, _: int) -> None:
     _set_candidate(conn, event, consents=consents, consent_to_share=SHARING in consents, **sharing)
 
 
-_ADD_CONTACT = (
-    update(candidates)
-    .where(candidates.c.candidate_id == bindparam("candidate"))
-    .values(contacts=candidates.c.contacts + 1, last_event_at=bindparam("at"))
-)
-
-
 def _student_contacted(conn: Connection, event: Any, _: int) -> None:
-    conn.execute(
-        _ADD_CONTACT, {"candidate": str(event.originator_id), "at": event.stamp.occurred_at}
-    )
+    row = conn.execute(_CANDIDATE, {"candidate": str(event.originator_id)}).one()
+    contact = {
+        "kind": event.kind,
+        "municipality": event.municipality,
+        "occurred_at": event.stamp.occurred_at.isoformat(),
+        "recorded_by": event.stamp.actor.organisation,
+    }
+    early = [*(row.early_contacts or []), contact]
+    _set_candidate(conn, event, contacts=row.contacts + 1, early_contacts=early)
 
 
 _CANDIDATE = candidates.select().where(candidates.c.candidate_id == bindparam("candidate"))

@@ -19,7 +19,12 @@ from helgeland_contracts.forum_v1 import CouplingStatus
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from helgeland_pipeline.readside.hospital.tables import candidates, rounds, timeline
+from helgeland_pipeline.readside.hospital.tables import (
+    candidates,
+    coupled_slots,
+    rounds,
+    timeline,
+)
 
 
 class BadCursor(ValueError):
@@ -52,11 +57,28 @@ class HospitalQueries:
 
     async def rounds(self) -> list[RoundOut]:
         rows = await self._all(select(rounds).order_by(rounds.c.opened_at.desc()))
-        return [RoundOut.model_validate(row._asdict()) for row in rows]
+        return await self._with_slots(rows)
 
     async def round(self, round_id: UUID) -> RoundOut | None:
         rows = await self._all(select(rounds).where(rounds.c.round_id == str(round_id)))
-        return RoundOut.model_validate(rows[0]._asdict()) if rows else None
+        found = await self._with_slots(rows)
+        return found[0] if found else None
+
+    async def _with_slots(self, rows: list[Any]) -> list[RoundOut]:
+        """The rounds, each with its coupled slots in order."""
+        ids = [row.round_id for row in rows]
+        query = (
+            select(coupled_slots)
+            .where(coupled_slots.c.round_id.in_(ids))
+            .order_by(coupled_slots.c.round_id, coupled_slots.c.slot)
+        )
+        slots: dict[str, list[dict[str, Any]]] = {}
+        for slot in await self._all(query) if ids else []:
+            slots.setdefault(slot.round_id, []).append(slot._asdict())
+        return [
+            RoundOut.model_validate({**row._asdict(), "coupled_slots": slots.get(row.round_id, [])})
+            for row in rows
+        ]
 
     async def candidates(
         self,

@@ -18,7 +18,8 @@ from sqlalchemy import (
 
 from helgeland_pipeline.readside.types import UtcDateTime
 
-VERSION = 5
+# Version 6: early contacts per candidate, and the rounds' coupled slots.
+VERSION = 6
 metadata = MetaData()
 
 rounds = Table(
@@ -52,6 +53,7 @@ candidates = Table(
     Column("consent_to_share", Boolean, nullable=False),  # held now, not once given
     Column("consents", JSON, nullable=False),  # purpose -> {version, given_at}
     Column("contacts", Integer, nullable=False),
+    Column("early_contacts", JSON, nullable=False),  # [{kind, municipality, occurred_at, ...}]
     Column("interviews", Integer, nullable=False),
     Column("interview_score", Integer),
     Column("offer_unit", String(40)),
@@ -61,9 +63,23 @@ candidates = Table(
     Column("withdrawn", Boolean, nullable=False),
     Column("consent_withdrawn", Boolean, nullable=False),
     Column("candidacy_id", String(36), index=True),
+    Column("career_id", String(36), index=True),
     Column("lis3_municipality", String(4)),
     Column("lis3_accepted_at", UtcDateTime()),
     Column("last_event_at", UtcDateTime(), nullable=False),
+)
+
+coupled_slots = Table(
+    f"hospital_v{VERSION}_coupled_slots",
+    metadata,
+    Column("round_id", String(36), primary_key=True),
+    Column("slot", Integer, primary_key=True),
+    Column("candidate_id", String(36), index=True),
+    Column("lis1_state", String(20), nullable=False),  # free, offered, accepted
+    Column("lis3_offers", Integer, nullable=False),
+    Column("lis3_accepted_by", String(4)),
+    Column("lis3_started_in", String(4)),
+    Column("lis3_started_at", UtcDateTime()),
 )
 
 timeline = Table(
