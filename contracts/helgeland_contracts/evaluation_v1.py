@@ -155,6 +155,17 @@ class CycleRow(BaseModel):
     applicants: int | None = Field(description=WITHHELD)
     recruited: int | None = Field(description=WITHHELD)
     still_in_post: int | None = Field(description=WITHHELD)
+    served: int | None = Field(
+        default=None,
+        description="Of the round, doctors who started LIS3 in a Helgeland municipality: those "
+        "whose weeks of service are counted. " + WITHHELD,
+    )
+    weeks_of_service: float | None = Field(
+        default=None,
+        description="Weeks of LIS3 service in Helgeland delivered by the round's doctors, from "
+        "each LIS3 start to leaving the region or `as_of` (as Scotland's Rural GP Support Team "
+        "reports weeks of service). Null when withheld with `served`",
+    )
 
 
 class Cycles(AsOf):

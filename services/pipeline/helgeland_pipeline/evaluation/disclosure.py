@@ -215,12 +215,15 @@ def cycle_rows(rows: list[CycleRow], tally: Tally) -> list[CycleRow]:
                 "applicants": tally.count(r.applicants or 0),
                 "recruited": tally.count(r.recruited or 0),
                 "still_in_post": tally.count(r.still_in_post or 0),
+                "served": None if r.served is None else tally.count(r.served),
             }
         )
         for r in rows
     ]
     by_shown = {id(s): raw[i] for i, s in enumerate(shown)}
-    for name in ("applicants", "recruited", "still_in_post"):
+    names = ["applicants", "recruited", "still_in_post"]
+    names += ["served"] if any(r.served is not None for r in rows) else []
+    for name in names:
         secondary(
             shown,
             lambda r, name=name: getattr(r, name),  # type: ignore[misc]
@@ -228,4 +231,7 @@ def cycle_rows(rows: list[CycleRow], tally: Tally) -> list[CycleRow]:
             lambda r, name=name: setattr(r, name, None),  # type: ignore[misc]
             tally,
         )
+    for row in shown:
+        if row.served is None:  # weeks are computed from the doctors who served: withheld too
+            row.weeks_of_service = None
     return shown

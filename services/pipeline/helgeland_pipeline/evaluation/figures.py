@@ -20,7 +20,13 @@ from helgeland_contracts.evaluation_v1 import (
     RetentionGroup,
 )
 
-from helgeland_pipeline.evaluation.cohort import FUNNEL_STEPS, Doctor, RoundInfo, group_of
+from helgeland_pipeline.evaluation.cohort import (
+    DAYS_PER_YEAR,
+    FUNNEL_STEPS,
+    Doctor,
+    RoundInfo,
+    group_of,
+)
 from helgeland_pipeline.reference import ReferenceData
 
 MIN_COX_EVENTS = 10
@@ -247,9 +253,15 @@ def cox_model(
     )
 
 
-def cycles(doctors: list[Doctor], rounds: dict[str, RoundInfo]) -> list[CycleRow]:
-    """Per round: applicants, recruited (accepted a coupled LIS3), still in post; each round in
-    the yearly cycle of its own year (`RoundInfo.cycle_year`), not the year people applied."""
+WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
+
+
+def cycles(
+    doctors: list[Doctor], rounds: dict[str, RoundInfo], as_of: datetime | None = None
+) -> list[CycleRow]:
+    """Per round: applicants, recruited (accepted a coupled LIS3), weeks of LIS3 service in
+    the region (to `as_of`), still in post; each round in the yearly cycle of its own year
+    (`RoundInfo.cycle_year`), not the year people applied."""
     by_round: dict[str, list[Doctor]] = defaultdict(list)
     for d in doctors:
         if d.round_id is not None and d.round_id in rounds:
@@ -267,6 +279,16 @@ def cycles(doctors: list[Doctor], rounds: dict[str, RoundInfo]) -> list[CycleRow
                 still_in_post=sum(
                     "started_lis3" in d.steps and d.municipality_end is None for d in members
                 ),
+                **_service(members, as_of),
             )
         )
     return sorted(rows, key=lambda r: (r.year, r.lis1_starts_on or date.max, r.round))
+
+
+def _service(members: list[Doctor], as_of: datetime | None) -> dict[str, Any]:
+    """Doctors who started LIS3 and their weeks of service in the region up to `as_of`."""
+    if as_of is None:
+        return {}
+    stays = [s for d in members if (s := d.stay_years("region", as_of)) is not None]
+    weeks = sum(years for years, _ in stays) * WEEKS_PER_YEAR
+    return {"served": len(stays), "weeks_of_service": round(weeks, 1)}

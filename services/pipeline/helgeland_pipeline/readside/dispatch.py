@@ -30,12 +30,13 @@ def _aggregates() -> dict[str, type[Any]]:
     from helgeland_pipeline.domain.candidates import Candidate  # noqa: PLC0415
     from helgeland_pipeline.domain.career import Career  # noqa: PLC0415
     from helgeland_pipeline.domain.forum import ForumCandidacy  # noqa: PLC0415
+    from helgeland_pipeline.domain.gp_posts import GpPosts  # noqa: PLC0415
     from helgeland_pipeline.domain.rounds import Lis1Round  # noqa: PLC0415
     from helgeland_pipeline.domain.webhooks import WebhookSubscription  # noqa: PLC0415
 
     return {
         cls.__name__: cls
-        for cls in (Candidate, Career, ForumCandidacy, Lis1Round, WebhookSubscription)
+        for cls in (Candidate, Career, ForumCandidacy, GpPosts, Lis1Round, WebhookSubscription)
     }
 
 

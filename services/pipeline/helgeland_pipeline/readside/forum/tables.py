@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Integer,
     MetaData,
     String,
     Table,
@@ -15,7 +16,8 @@ from sqlalchemy import (
 
 from helgeland_pipeline.readside.types import UtcDateTime
 
-VERSION = 3
+# Version 4: each municipality's GP post reports (the forum's problem).
+VERSION = 4
 metadata = MetaData()
 
 people = Table(
@@ -79,4 +81,20 @@ offers = Table(
     Column("state", String(20), nullable=False),
     Column("offered_at", UtcDateTime(), nullable=False),
     Column("closed_at", UtcDateTime()),
+)
+
+gp_posts = Table(
+    f"forum_v{VERSION}_gp_posts",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("municipality", String(4), nullable=False, index=True),
+    Column("as_of", Date, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("vacant", Integer, nullable=False),
+    Column("held_by_locums", Integer, nullable=False),
+    Column("retirements_expected", Integer, nullable=False),
+    Column("reported_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("corrects_earlier", Boolean, nullable=False),
+    Column("current", Boolean, nullable=False),
 )
