@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from helgeland_pipeline.settings import Settings
-from helgeland_pipeline.web import common, docs, evaluation, hospital, municipal
+from helgeland_pipeline.web import common, docs, evaluation, hospital, municipal, posts
 from helgeland_pipeline.web.errors import register_page_error_handlers
 from helgeland_pipeline.web.render import HERE
 from helgeland_pipeline.web.session import SESSION_COOKIE, SESSION_SECONDS, session_secret
@@ -30,7 +30,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         app.state.oidc = OidcSignIn(settings)
     docs.mount_docs(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (common, hospital, municipal, evaluation):
+    for module in (common, hospital, municipal, posts, evaluation):
         app.include_router(module.router)
     # The admin pages (erasure, export, access log) come with the privacy work: a module
     # `web/admin.py` with its router here, and its link in templates/base.html's admin menu.

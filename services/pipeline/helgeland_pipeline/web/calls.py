@@ -54,6 +54,11 @@ FIELD_NAMES = {
     "supervisor": "veileder",
     "supervision_group": "veiledningsgruppe",
     "status": "status",
+    "as_of": "per dato",
+    "total": "hjemler i alt",
+    "vacant": "ledige",
+    "held_by_locums": "besatt av vikar",
+    "retirements_expected": "ventede pensjoneringer",
 }
 
 
