@@ -174,6 +174,17 @@ class CycleRow(BaseModel):
     returned: int | None = Field(
         default=None, description="Left a post and later came back. " + WITHHELD
     )
+    served: int | None = Field(
+        default=None,
+        description="Of the round, doctors who started LIS3 in a Helgeland municipality: those "
+        "whose weeks of service are counted. " + WITHHELD,
+    )
+    weeks_of_service: float | None = Field(
+        default=None,
+        description="Weeks of LIS3 service in Helgeland delivered by the round's doctors, from "
+        "each LIS3 start to leaving the region or `as_of` (as Scotland's Rural GP Support Team "
+        "reports weeks of service). Null when withheld with `served`",
+    )
 
 
 class Cycles(AsOf):

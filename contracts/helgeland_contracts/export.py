@@ -14,6 +14,7 @@ from helgeland_contracts import (
     evaluation_v1,
     events_v1,
     forum_v1,
+    posts_v1,
     privacy_v1,
 )
 
@@ -23,7 +24,15 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 def schemas() -> dict[str, dict[str, object]]:
     """File name → JSON Schema, for every model in every versioned module."""
     found: dict[str, dict[str, object]] = {}
-    for module in (api_v1, forum_v1, career_v1, evaluation_v1, events_v1, privacy_v1):
+    for module in (
+        api_v1,
+        forum_v1,
+        career_v1,
+        evaluation_v1,
+        events_v1,
+        posts_v1,
+        privacy_v1,
+    ):
         version = module.__name__.rpartition("_")[2]
         for name, value in sorted(vars(module).items()):
             if (

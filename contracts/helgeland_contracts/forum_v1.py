@@ -15,6 +15,7 @@ from helgeland_contracts.api_v1 import (
     LocalConnectionKind,
 )
 from helgeland_contracts.bounds import Day, Moment, MunicipalityNumber, SingleLine
+from helgeland_contracts.posts_v1 import GpPostsOut
 
 InvitationKind = Literal["interview", "tour", "terms_talk"]
 InvitationState = Literal["proposed", "accepted", "declined", "new_time_proposed", "held", "closed"]
@@ -176,6 +177,10 @@ class Board(BaseModel):
 
     candidates: list[BoardEntry]
     municipalities: list[MunicipalityActivity]
+    gp_posts: list[GpPostsOut] = Field(
+        default_factory=list,
+        description="Each municipality's latest GP post report (the forum's problem)",
+    )
 
 
 class CouplingStatus(BaseModel):

@@ -506,6 +506,29 @@ TABLE = [
         get(lambda s: f"/forum/candidates/{s.kari}"),
     ),
     Row("GET", "/forum/board", MUNICIPAL, get(lambda s: "/forum/board")),
+    # GP posts: a municipality reports its own (the forum any); every municipality reads them
+    Row(
+        "POST",
+        "/municipalities/{number}/gp-posts",
+        OWN_MUNICIPALITY,
+        post(
+            lambda s: f"/municipalities/{OWN}/gp-posts",
+            {
+                "as_of": in_days(0).isoformat(),
+                "total": 26,
+                "vacant": 2,
+                "held_by_locums": 1,
+                "retirements_expected": 3,
+            },
+        ),
+        201,
+    ),
+    Row(
+        "GET",
+        "/municipalities/{number}/gp-posts",
+        MUNICIPAL,
+        get(lambda s: f"/municipalities/{OWN}/gp-posts"),
+    ),
     Row(
         "POST",
         "/forum/candidates/{candidate_id}/invitations",
@@ -601,6 +624,7 @@ TABLE = [
     Row("GET", "/evaluation/retention", EVALUATORS, get(lambda s: "/evaluation/retention")),
     Row("GET", "/evaluation/cycles", EVALUATORS, get(lambda s: "/evaluation/cycles")),
     Row("GET", "/evaluation/coupling", EVALUATORS, get(lambda s: "/evaluation/coupling")),
+    Row("GET", "/evaluation/vacancy", EVALUATORS, get(lambda s: "/evaluation/vacancy")),
     Row("GET", "/evaluation/cohort", EVALUATORS, get(lambda s: "/evaluation/cohort")),
     Row(
         "GET",
@@ -905,6 +929,7 @@ PAGES = [
         OWN_MUNICIPALITY,
         lambda s: f"{R}/leger/{s.kari}",
     ),
+    _page("/kommune/{number}/fastlegehjemler", OWN_MUNICIPALITY, lambda s: f"{R}/fastlegehjemler"),
     _page("/forum-tavle", MUNICIPAL, lambda s: "/forum-tavle"),
     _page("/evaluering", EVALUATORS, lambda s: "/evaluering"),
     _page("/evaluering/overlevelse.png", EVALUATORS, lambda s: "/evaluering/overlevelse.png"),
@@ -1019,6 +1044,7 @@ PAGES = [
         OWN_MUNICIPALITY,
         lambda s: f"{R}/leger/{s.kari}/korrigering",
     ),
+    _form("/kommune/{number}/fastlegehjemler", OWN_MUNICIPALITY, lambda s: f"{R}/fastlegehjemler"),
     _form("/logg-ut", EVERYONE, lambda s: "/logg-ut"),
 ]
 

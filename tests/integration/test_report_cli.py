@@ -373,6 +373,61 @@ def test_two_as_of_dates_give_different_figures(written: dict[str, Written]) -> 
 # --- 3. no personal data --------------------------------------------------------------------
 
 
+VACANCY = "GP posts: vacancy trend"
+VACANCY_HEADER = [
+    "year",
+    "municipalities reporting",
+    "posts",
+    "vacant",
+    "held by locums",
+    "retirements expected",
+    "vacancy rate",
+]
+
+
+def test_the_report_shows_the_vacancy_trend_as_of_its_date(written: dict[str, Written]) -> None:
+    """The demo's municipalities report every October from 2020, when the chief physicians
+    counted 15 vacant posts; Rana corrected its 2022 report (4 vacant, then 3)."""
+    late, early = written[LATE].report, written[EARLY].report
+    by_year, per_municipality = late.section(VACANCY).tables
+    assert by_year[0] == VACANCY_HEADER
+    rows = {row[0]: dict(zip(VACANCY_HEADER, row, strict=True)) for row in by_year[1:]}
+    assert list(rows) == ["2020", "2021", "2022", "2023", "2024"]
+    assert (rows["2020"]["municipalities reporting"], rows["2020"]["vacant"]) == ("18", "15")
+    assert int(rows["2024"]["vacant"]) < int(rows["2020"]["vacant"])
+    for row in rows.values():
+        assert int(row["vacant"]) + int(row["held by locums"]) <= int(row["posts"]), row
+        assert row["vacancy rate"] == f"{int(row['vacant']) / int(row['posts']):.0%}", row
+    assert per_municipality[0] == ["municipality", "centrality class", *rows]
+    rana = next(row for row in per_municipality if row[0] == "Rana")
+    assert rana[1:5] == ["4", "3 of 26", "3 of 26", "3 of 26"]  # 2022: the corrected report
+    assert len(per_municipality) == 1 + 18
+    assert [row[0] for row in early.section(VACANCY).tables[0][1:]] == ["2020", "2021", "2022"]
+
+
+def test_the_yearly_cycles_give_weeks_of_service_and_who_stayed(
+    written: dict[str, Written],
+) -> None:
+    rows = written[LATE].report.section(CYCLES).table()
+    assert list(rows[0]) == [
+        "round",
+        "year",
+        "LIS1 starts",
+        "applicants",
+        "recruited",
+        "weeks of service",
+        "stayed (still in post)",
+    ]
+    weeks = [float(r["weeks of service"]) for r in rows if r["weeks of service"][0].isdigit()]
+    assert weeks, rows
+    assert max(weeks) > 52  # doctors of the early rounds have served more than a year by 2024
+    early = {r["round"]: r for r in written[EARLY].report.section(CYCLES).table()}
+    for row in rows:
+        if row["round"] in early and early[row["round"]]["weeks of service"][0].isdigit():
+            # Service only grows with the as-of date.
+            assert float(row["weeks of service"]) >= float(early[row["round"]]["weeks of service"])
+
+
 def test_the_report_holds_no_personal_data(store: Store, written: dict[str, Written]) -> None:
     personal, ids = personal_data(store.settings)
     # The search is only worth something if it knows the demo's people and notes.

@@ -7,6 +7,7 @@ from helgeland_pipeline.app_career import CareerCommands
 from helgeland_pipeline.app_consent import ConsentCommands
 from helgeland_pipeline.app_forum import ForumCommands
 from helgeland_pipeline.app_hospital import HospitalCommands
+from helgeland_pipeline.app_posts import PostsCommands
 from helgeland_pipeline.app_privacy import PrivacyCommands
 from helgeland_pipeline.app_students import StudentCommands
 from helgeland_pipeline.app_webhooks import WebhookCommands
@@ -22,6 +23,7 @@ class PipelineApplication(
     CareerCommands,
     WebhookCommands,
     PrivacyCommands,
+    PostsCommands,
 ):
     """Commands: load, ask the aggregates, save (atomically when several change)."""
 

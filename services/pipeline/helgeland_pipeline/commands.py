@@ -446,7 +446,7 @@ async def _report(services: Services, as_of: datetime, known: datetime) -> str:
             for runner in services.runners:
                 runner.catch_up(on_page=partial(progress.advance, replay))
             progress.update(replay, completed=total)
-            steps = progress.add_task("computing figures", total=len(views) + 2)
+            steps = progress.add_task("computing figures", total=len(views) + 3)
             funnel = await evaluation.funnel(as_of, known, "all")
             progress.advance(steps)
             retention = {}
@@ -455,6 +455,8 @@ async def _report(services: Services, as_of: datetime, known: datetime) -> str:
                 progress.advance(steps)
             cycles = await evaluation.cycles(as_of, known)
             progress.advance(steps)
-        return render(as_of, known, funnel, retention, cycles)
+            vacancy = await evaluation.vacancy(as_of, known)
+            progress.advance(steps)
+        return render(as_of, known, funnel, retention, cycles, vacancy)
     finally:
         await engine.dispose()

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from helgeland_pipeline.application import PipelineApplication
+from helgeland_pipeline.demo_posts import seed_gp_posts
 from helgeland_pipeline.domain.candidates import CareerPreference, ContactKind, LocalConnection
 from helgeland_pipeline.domain.common import Actor, Role
 from helgeland_pipeline.domain.forum import InvitationAnswer, InvitationKind, Lis3Terms, PayModel
@@ -74,6 +75,7 @@ def seed_demo(app: PipelineApplication) -> bool:
     _ready_round(app, now)
     _spring_round(app, now)
     _autumn_round(app, now)
+    seed_gp_posts(app)
     return True
 
 

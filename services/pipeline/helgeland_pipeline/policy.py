@@ -67,3 +67,9 @@ def check_not_municipal(actor: Actor, why: str) -> None:
     """Refuse what only the hospital, the forum or administrators do."""
     if acting_for(actor) is not None:
         raise NotYours(why)
+
+
+def check_not_hospital(actor: Actor, why: str) -> None:
+    """Refuse what only the municipalities, the forum or administrators do."""
+    if actor.role in {Role.HOSPITAL_RECRUITER, Role.EVALUATOR}:
+        raise NotYours(why)

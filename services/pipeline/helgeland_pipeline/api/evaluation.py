@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from helgeland_contracts.bounds import NOT_AFTER, Moment
 from helgeland_contracts.evaluation_v1 import CohortRow, Coupling, Cycles, Funnel, Retention, Scope
+from helgeland_contracts.posts_v1 import Vacancy
 from pydantic import BeforeValidator, TypeAdapter
 
 from helgeland_pipeline.api.deps import ServicesDep, reads, require_role
@@ -112,8 +113,16 @@ async def coupling(_: Evaluator, services: ServicesDep, times: TimesDep) -> Coup
 
 @router.get("/cycles")
 async def cycles(_: Evaluator, services: ServicesDep, times: TimesDep) -> Cycles:
-    """Per round: applicants, recruited, still in post (as the sister programmes report)."""
+    """Per round: applicants, recruited, weeks of service, still in post (as the sister
+    programmes report)."""
     return await services.evaluation.cycles(times.as_of, times.known_at)
+
+
+@router.get("/vacancy")
+async def vacancy(_: Evaluator, services: ServicesDep, times: TimesDep) -> Vacancy:
+    """GP posts per municipality over time (total, vacant, held by locums, retirements
+    expected) and the region's yearly trend: the problem recruitment is meant to solve."""
+    return await services.evaluation.vacancy(times.as_of, times.known_at)
 
 
 _DISCLOSED = {

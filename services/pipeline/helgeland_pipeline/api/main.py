@@ -16,6 +16,7 @@ from helgeland_pipeline.api import (
     forum,
     openapi,
     operations,
+    posts,
     privacy,
     reference,
     rounds,
@@ -65,6 +66,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(students.router)
     app.include_router(careers.router)
     app.include_router(doctors.router)
+    app.include_router(posts.router)
     app.include_router(evaluation.router)
     app.include_router(webhooks.router)
     app.include_router(operations.router)

@@ -217,12 +217,15 @@ def cycle_rows(rows: list[CycleRow], tally: Tally) -> list[CycleRow]:
                 "still_in_post": tally.count(r.still_in_post or 0),
                 "dropped_out": tally.count(r.dropped_out or 0),
                 "returned": tally.count(r.returned or 0),
+                "served": None if r.served is None else tally.count(r.served),
             }
         )
         for r in rows
     ]
     by_shown = {id(s): raw[i] for i, s in enumerate(shown)}
-    for name in ("applicants", "recruited", "still_in_post", "dropped_out", "returned"):
+    names = ["applicants", "recruited", "still_in_post", "dropped_out", "returned"]
+    names += ["served"] if any(r.served is not None for r in rows) else []
+    for name in names:
         secondary(
             shown,
             lambda r, name=name: getattr(r, name),  # type: ignore[misc]
@@ -230,4 +233,7 @@ def cycle_rows(rows: list[CycleRow], tally: Tally) -> list[CycleRow]:
             lambda r, name=name: setattr(r, name, None),  # type: ignore[misc]
             tally,
         )
+    for row in shown:
+        if row.served is None:  # weeks are computed from the doctors who served: withheld too
+            row.weeks_of_service = None
     return shown

@@ -20,7 +20,13 @@ from helgeland_contracts.evaluation_v1 import (
     RetentionGroup,
 )
 
-from helgeland_pipeline.evaluation.cohort import FUNNEL_STEPS, Doctor, RoundInfo, group_of
+from helgeland_pipeline.evaluation.cohort import (
+    FUNNEL_STEPS,
+    Doctor,
+    RoundInfo,
+    group_of,
+)
+from helgeland_pipeline.evaluation.episodes import DAYS_PER_YEAR
 from helgeland_pipeline.reference import ReferenceData
 
 MIN_COX_EVENTS = 10
@@ -260,10 +266,16 @@ def cox_model(
     )
 
 
-def cycles(doctors: list[Doctor], rounds: dict[str, RoundInfo]) -> list[CycleRow]:
-    """Per round: applicants, recruited (accepted a coupled LIS3), still in post (a doctor who
-    left and came back is in post again), dropped out before LIS3, returned; each round in the
-    yearly cycle of its own year (`RoundInfo.cycle_year`), not the year people applied."""
+WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
+
+
+def cycles(
+    doctors: list[Doctor], rounds: dict[str, RoundInfo], as_of: datetime | None = None
+) -> list[CycleRow]:
+    """Per round: applicants, recruited (accepted a coupled LIS3), weeks of LIS3 service in
+    the region (to `as_of`), still in post (a doctor who left and came back is in post again),
+    dropped out before LIS3, returned; each round in the yearly cycle of its own year
+    (`RoundInfo.cycle_year`), not the year people applied."""
     by_round: dict[str, list[Doctor]] = defaultdict(list)
     for d in doctors:
         if d.round_id is not None and d.round_id in rounds:
@@ -281,6 +293,17 @@ def cycles(doctors: list[Doctor], rounds: dict[str, RoundInfo]) -> list[CycleRow
                 still_in_post=sum(d.still_in_post for d in members),
                 dropped_out=sum(d.dropout is not None for d in members),
                 returned=sum(d.returned for d in members),
+                **_service(members, as_of),
             )
         )
     return sorted(rows, key=lambda r: (r.year, r.lis1_starts_on or date.max, r.round))
+
+
+def _service(members: list[Doctor], as_of: datetime | None) -> dict[str, Any]:
+    """Doctors who started LIS3 and their weeks of service in the region up to `as_of`: every
+    stay counts (a doctor who left and came back serves again)."""
+    if as_of is None:
+        return {}
+    serving = [d for d in members if d.region_stays.episodes]
+    weeks = sum(d.region_stays.total_years(as_of) for d in serving) * WEEKS_PER_YEAR
+    return {"served": len(serving), "weeks_of_service": round(weeks, 1)}

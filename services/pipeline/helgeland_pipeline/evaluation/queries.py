@@ -14,11 +14,12 @@ from helgeland_contracts.evaluation_v1 import (
     Retention,
     Scope,
 )
+from helgeland_contracts.posts_v1 import Vacancy
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helgeland_pipeline.domain.common import programme_day
-from helgeland_pipeline.evaluation import disclosure, figures
+from helgeland_pipeline.evaluation import disclosure, figures, vacancy
 from helgeland_pipeline.evaluation.anonymity import CohortRelease, k_anonymous
 from helgeland_pipeline.evaluation.cohort import (
     Doctor,
@@ -29,7 +30,7 @@ from helgeland_pipeline.evaluation.cohort import (
     pseudonym,
 )
 from helgeland_pipeline.evaluation.coupling import coupled_outcomes
-from helgeland_pipeline.readside.evaluation.tables import facts, rounds
+from helgeland_pipeline.readside.evaluation.tables import facts, gp_posts, rounds
 from helgeland_pipeline.reference import ReferenceData
 
 GROUPINGS = (
@@ -158,8 +159,24 @@ class EvaluationQueries:
     async def cycles(self, as_of: datetime, known_at: datetime) -> Cycles:
         doctors, names = await self._state(as_of, known_at)
         tally = disclosure.Tally(self.min_cell)
-        rounds = disclosure.cycle_rows(figures.cycles(doctors, names), tally)
+        rounds = disclosure.cycle_rows(figures.cycles(doctors, names, as_of), tally)
         return Cycles(as_of=as_of, known_at=known_at, rounds=rounds, disclosure=tally.report())
+
+    async def vacancy(self, as_of: datetime, known_at: datetime) -> Vacancy:
+        """GP posts per municipality over time and the region's yearly trend, as things stood."""
+        day = programme_day(as_of)
+        query = select(gp_posts).where(gp_posts.c.as_of <= day, gp_posts.c.recorded_at <= known_at)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        reports = vacancy.current_reports(
+            [vacancy.Report(**row._asdict()) for row in rows], day, known_at
+        )
+        return Vacancy(
+            as_of=as_of,
+            known_at=known_at,
+            municipalities=vacancy.series(reports, self.reference),
+            years=vacancy.years(reports, day),
+        )
 
     async def cohort(self, as_of: datetime, known_at: datetime, key: bytes) -> CohortRelease:
         """One row per doctor who started LIS3, pseudonymised with the HMAC `key`, k-anonymous."""

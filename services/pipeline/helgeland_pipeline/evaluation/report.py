@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import partial
 
 from helgeland_contracts.evaluation_v1 import Cycles, Disclosure, Funnel, Retention, Scope
+from helgeland_contracts.posts_v1 import Vacancy, VacancyPoint
 
 from helgeland_pipeline.domain.common import programme_day
 from helgeland_pipeline.evaluation import plots
@@ -40,6 +41,7 @@ def render(
     funnel: Funnel,
     retention: dict[str, Retention],
     cycles: Cycles,
+    vacancy: Vacancy | None = None,
 ) -> str:
     """Render the report; every figure is as things stood at `as_of`, known at `known_at`."""
     k = funnel.disclosure.min_cell if funnel.disclosure else 1
@@ -121,7 +123,8 @@ def render(
                 "LIS1 starts",
                 "applicants",
                 "recruited",
-                "still in post",
+                "weeks of service",
+                "stayed (still in post)",
                 "dropped out before LIS3",
                 "returned",
             ],
@@ -132,6 +135,7 @@ def render(
                     c.lis1_starts_on,
                     n(c.applicants),
                     n(c.recruited),
+                    _weeks(c.weeks_of_service, c.served, k),
                     n(c.still_in_post),
                     n(c.dropped_out),
                     n(c.returned),
@@ -140,10 +144,81 @@ def render(
             ],
         ),
         "<p><small>A round belongs to the year its LIS1 positions start (a round without a "
-        "start date: its application deadline's year).</small></p>",
+        "start date: its application deadline's year). As Recruit &amp; Retain and Scotland's "
+        "Rural GP Support Team report each yearly round: applicants, recruited (accepted a "
+        "coupled LIS3), weeks of LIS3 service delivered in Helgeland by the round's doctors "
+        "up to the as-of date, and how many stayed in the municipality where they started."
+        "</small></p>",
+        *(_vacancy(vacancy) if vacancy is not None else []),
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+VACANCY_NOTE = (
+    "GP posts (fastlegehjemler) as the municipalities reported them: vacant posts have nobody, "
+    "posts held by locums (vikarer) are counted apart, and retirements are those expected within "
+    "five years. A year shows each municipality's latest report up to its end (or the as-of "
+    "date); a later report for the same date corrects the earlier. Organisation figures, not "
+    "persons: no count is withheld."
+)
+
+
+def _vacancy(vacancy: Vacancy) -> list[str]:
+    """The vacancy trend: the region by year, then each municipality's latest report."""
+    if not vacancy.years:
+        return ["<h2>GP posts: vacancy trend</h2>", "<p>No GP posts reported by this date.</p>"]
+    return [
+        "<h2>GP posts: vacancy trend</h2>",
+        _table(
+            [
+                "year",
+                "municipalities reporting",
+                "posts",
+                "vacant",
+                "held by locums",
+                "retirements expected",
+                "vacancy rate",
+            ],
+            [
+                [
+                    y.year,
+                    y.municipalities_reporting,
+                    y.total,
+                    y.vacant,
+                    y.held_by_locums,
+                    y.retirements_expected,
+                    _pct(y.vacancy_rate),
+                ]
+                for y in vacancy.years
+            ],
+        ),
+        "<h3>Vacancy per municipality over time</h3>",
+        _table(
+            ["municipality", "centrality class", *(str(y.year) for y in vacancy.years)],
+            [
+                [m.name, m.centrality_class, *_vacant_by_year(m.points, vacancy)]
+                for m in vacancy.municipalities
+            ],
+        ),
+        "<p><small>Vacant posts of all posts, by each municipality's latest report up to the "
+        "end of the year. " + VACANCY_NOTE + "</small></p>",
+    ]
+
+
+def _vacant_by_year(points: list[VacancyPoint], vacancy: Vacancy) -> list[str | None]:
+    cells: list[str | None] = []
+    for year in (y.year for y in vacancy.years):
+        upto = [p for p in points if p.as_of.year <= year]
+        cells.append(f"{upto[-1].vacant} of {upto[-1].total}" if upto else None)
+    return cells
+
+
+def _weeks(weeks: float | None, served: int | None, min_cell: int) -> str:
+    """Weeks of service, withheld ("<k doctors") with the count of doctors it comes from."""
+    if weeks is None:
+        return f"<{min_cell} doctors" if served is None else "–"
+    return f"{weeks:.0f}"
 
 
 def _count(min_cell: int, value: int | None) -> str:

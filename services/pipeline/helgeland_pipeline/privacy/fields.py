@@ -18,6 +18,7 @@ from helgeland_contracts.personal import ERASED
 from helgeland_pipeline.domain.candidates import Candidate
 from helgeland_pipeline.domain.career import Career
 from helgeland_pipeline.domain.forum import ForumCandidacy
+from helgeland_pipeline.domain.gp_posts import GpPosts
 from helgeland_pipeline.domain.placements import PlacementCapacity
 from helgeland_pipeline.domain.rounds import Lis1Round
 from helgeland_pipeline.domain.webhooks import WebhookSubscription
@@ -29,6 +30,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Lis1Round,
     PlacementCapacity,
     WebhookSubscription,
+    GpPosts,
 )
 
 TEXT, OPTIONAL = ERASED, None  # erased: the marker for a text, nothing for an optional one
@@ -52,6 +54,7 @@ _CODE = "a code from a fixed list"
 _ID = "an identifier (a pseudonym, not a name)"
 _MUNICIPALITY = "a municipality's number"
 _UNIT = "a hospital unit's code"
+_POSTS = "a municipality's count of GP posts: an organisation-level number, about no person"
 
 # event -> field -> why it is not personal data
 PLAIN: dict[str, dict[str, str]] = {
@@ -120,6 +123,16 @@ PLAIN: dict[str, dict[str, str]] = {
     "Lis1Round.OfferConfirmed": {"candidate_id": _ID},
     "Lis1Round.OfferReleased": {"candidate_id": _ID},
     "Lis1Round.ListSentToForum": {"candidate_ids": _ID},
+    "GpPosts.Started": {"municipality": _MUNICIPALITY},
+    "GpPosts.PostsReported": {
+        "municipality": _MUNICIPALITY,
+        "as_of": "the date the counts describe",
+        "total": _POSTS,
+        "vacant": _POSTS,
+        "held_by_locums": _POSTS,
+        "retirements_expected": _POSTS,
+        "corrects_earlier": "whether an earlier report for the same date is corrected",
+    },
     "WebhookSubscription.Subscribed": {
         "organisation": "the subscribing organisation, from its token",
         "role": _CODE,

@@ -30,6 +30,7 @@ def _aggregates() -> dict[str, type[Any]]:
     from helgeland_pipeline.domain.candidates import Candidate  # noqa: PLC0415
     from helgeland_pipeline.domain.career import Career  # noqa: PLC0415
     from helgeland_pipeline.domain.forum import ForumCandidacy  # noqa: PLC0415
+    from helgeland_pipeline.domain.gp_posts import GpPosts  # noqa: PLC0415
     from helgeland_pipeline.domain.placements import PlacementCapacity  # noqa: PLC0415
     from helgeland_pipeline.domain.rounds import Lis1Round  # noqa: PLC0415
     from helgeland_pipeline.domain.webhooks import WebhookSubscription  # noqa: PLC0415
@@ -40,6 +41,7 @@ def _aggregates() -> dict[str, type[Any]]:
             Candidate,
             Career,
             ForumCandidacy,
+            GpPosts,
             Lis1Round,
             PlacementCapacity,
             WebhookSubscription,

@@ -15,6 +15,7 @@ from helgeland_pipeline.web import (
     evaluation,
     hospital,
     municipal,
+    posts,
     webhooks,
 )
 from helgeland_pipeline.web.errors import register_page_error_handlers
@@ -39,6 +40,6 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         app.state.oidc = OidcSignIn(settings)
     docs.mount_docs(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (common, hospital, municipal, webhooks, admin, evaluation, answers):
+    for module in (common, hospital, municipal, posts, webhooks, admin, evaluation, answers):
         app.include_router(module.router)
     register_page_error_handlers(app)

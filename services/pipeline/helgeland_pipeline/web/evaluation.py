@@ -82,6 +82,7 @@ async def overview(
     funnel = await api.funnel(actor, services, times, "all")
     retention = await api.retention(actor, services, times, scope, group_by)
     cycles = await api.cycles(actor, services, times)
+    vacancy = await api.vacancy(actor, services, times)
     today = programme_day(services.core.app.clock())
     return page(
         request,
@@ -89,6 +90,7 @@ async def overview(
         funnel=funnel.groups[0] if funnel.groups else None,
         retention=retention,
         cycles=cycles,
+        vacancy=vacancy,
         as_of=as_of or "",
         known_at=known_at or "",
         scope=scope,
@@ -130,7 +132,8 @@ async def report_html(services: ServicesDep, times: Times) -> Response:
         for label, scope, group in report.VIEWS
     }
     cycles = await queries.cycles(times.as_of, times.known_at)
-    text = report.render(times.as_of, times.known_at, funnel, retention, cycles)
+    vacancy = await queries.vacancy(times.as_of, times.known_at)
+    text = report.render(times.as_of, times.known_at, funnel, retention, cycles, vacancy)
     day = programme_day(times.as_of).isoformat()
     return Response(
         text,

@@ -61,6 +61,10 @@ FIELD_NAMES = {
     "value": "ny verdi",
     "group": "veiledningsgruppe",
     "location": "sted",
+    "total": "hjemler i alt",
+    "vacant": "ledige",
+    "held_by_locums": "besatt av vikar",
+    "retirements_expected": "ventede pensjoneringer",
 }
 
 # Pydantic's error types, as Norwegian predicates ("«navn» må fylles ut").

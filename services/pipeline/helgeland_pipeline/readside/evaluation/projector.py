@@ -16,7 +16,14 @@ from sqlalchemy import (
 
 from helgeland_pipeline.domain.candidates import Candidate
 from helgeland_pipeline.readside.dispatch import classes, table
-from helgeland_pipeline.readside.evaluation.tables import VERSION, facts, metadata, owners, rounds
+from helgeland_pipeline.readside.evaluation.tables import (
+    VERSION,
+    facts,
+    gp_posts,
+    metadata,
+    owners,
+    rounds,
+)
 from helgeland_pipeline.readside.sql import insert_later, insert_row
 
 # event -> (fact, attribute extractor)
@@ -70,6 +77,7 @@ _MUNICIPALITY_FIELD = table(_MUNICIPALITY_FIELD_BY_NAME)
 _ROUND_OPENED, _SHARED, _LIS1_STARTED, _CONSENT_WITHDRAWN = classes(
     "Lis1Round.Opened", "ForumCandidacy.Shared", "Career.Lis1Started", "Candidate.ConsentWithdrawn"
 )
+(_POSTS_REPORTED,) = classes("GpPosts.PostsReported")
 
 _OWNER = owners.select().where(owners.c.aggregate_id == bindparam("aggregate"))
 
@@ -79,10 +87,13 @@ class EvaluationProjection:
     version = VERSION
     metadata = metadata
     retired_tables = ("evaluation_facts", "evaluation_owners", "evaluation_rounds")
-    event_classes = frozenset(_FACTS) | {_ROUND_OPENED, _SHARED, _LIS1_STARTED}
+    event_classes = frozenset(_FACTS) | {_ROUND_OPENED, _SHARED, _LIS1_STARTED, _POSTS_REPORTED}
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         kind = type(event)
+        if kind is _POSTS_REPORTED:
+            _posts_reported(conn, event, position)
+            return
         if kind is _ROUND_OPENED:
             insert_row(
                 conn,
@@ -140,3 +151,19 @@ class EvaluationProjection:
             recorded_at=event.stamp.recorded_at,
             attrs=attrs,
         )
+
+
+def _posts_reported(conn: Connection, event: Any, position: int) -> None:
+    """Every report is kept: the latest recorded by `known_at` is the one that counts then."""
+    insert_later(
+        conn,
+        gp_posts,
+        position=position,
+        municipality=event.municipality,
+        as_of=event.as_of,
+        total=event.total,
+        vacant=event.vacant,
+        held_by_locums=event.held_by_locums,
+        retirements_expected=event.retirements_expected,
+        recorded_at=event.stamp.recorded_at,
+    )

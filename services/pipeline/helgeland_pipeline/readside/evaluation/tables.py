@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -17,7 +18,8 @@ from helgeland_pipeline.readside.types import UtcDateTime
 
 # Version 3: rounds keep their application deadline and LIS1 start (the yearly cycle's year).
 # Version 4: the hospital's interviews and dropouts before LIS3 are facts too.
-VERSION = 4
+# Version 5: each municipality's GP post reports, for the vacancy trend beside recruitment.
+VERSION = 5
 metadata = MetaData()
 
 facts = Table(
@@ -47,4 +49,18 @@ rounds = Table(
     Column("name", String(200), nullable=False),
     Column("application_deadline", Date, nullable=False),
     Column("lis1_starts_on", Date),
+)
+
+gp_posts = Table(
+    f"evaluation_v{VERSION}_gp_posts",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("municipality", String(4), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("vacant", Integer, nullable=False),
+    Column("held_by_locums", Integer, nullable=False),
+    Column("retirements_expected", Integer, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Index(f"ix_evaluation_v{VERSION}_gp_posts_times", "as_of", "recorded_at"),
 )

@@ -27,6 +27,7 @@ from helgeland_pipeline.domain.forum import candidacy_id
 from helgeland_pipeline.readside.dispatch import Handler, table
 from helgeland_pipeline.readside.forum.tables import (
     VERSION,
+    gp_posts,
     invitations,
     metadata,
     offers,
@@ -301,6 +302,30 @@ def _erased(conn: Connection, event: Any, _: int) -> None:
         _offer(conn, row.offer_id, terms=terms)
 
 
+def _posts_reported(conn: Connection, event: Any, position: int) -> None:
+    """A later report for the same date corrects the earlier: only the latest is current."""
+    conn.execute(
+        update(gp_posts)
+        .where(gp_posts.c.municipality == event.municipality, gp_posts.c.as_of == event.as_of)
+        .values(current=False)
+    )
+    insert_row(
+        conn,
+        gp_posts,
+        position=position,
+        municipality=event.municipality,
+        as_of=event.as_of,
+        total=event.total,
+        vacant=event.vacant,
+        held_by_locums=event.held_by_locums,
+        retirements_expected=event.retirements_expected,
+        reported_by=event.stamp.actor.organisation[:200],
+        recorded_at=event.stamp.recorded_at,
+        corrects_earlier=event.corrects_earlier,
+        current=True,
+    )
+
+
 _HANDLERS: dict[str, Handler] = {
     "Candidate.Registered": _registered,
     "Candidate.Lis1Offered": lambda c, e, _: _person(c, e, lis1_unit=e.unit),
@@ -333,4 +358,5 @@ _HANDLERS: dict[str, Handler] = {
     "ForumCandidacy.Lis3OfferAccepted": _lis3_accepted,
     "ForumCandidacy.ConsentWithdrawn": _consent_withdrawn,
     "Candidate.Erased": _erased,
+    "GpPosts.PostsReported": _posts_reported,
 }

@@ -22,10 +22,12 @@ from helgeland_contracts.forum_v1 import (
     SharedCandidate,
     Student,
 )
+from helgeland_contracts.posts_v1 import GpPostsHistory, GpPostsOut
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helgeland_pipeline.readside.forum.tables import (
+    gp_posts,
     invitations,
     offers,
     people,
@@ -156,7 +158,40 @@ class ForumQueries:
             )
             for number, name in sorted(self.names.items())
         ]
-        return Board(candidates=entries, municipalities=activity)
+        return Board(
+            candidates=entries, municipalities=activity, gp_posts=await self.latest_gp_posts()
+        )
+
+    async def gp_posts(self, municipality: str) -> GpPostsHistory:
+        """A municipality's GP post reports over time, corrections included."""
+        query = (
+            select(gp_posts)
+            .where(gp_posts.c.municipality == municipality)
+            .order_by(gp_posts.c.as_of, gp_posts.c.position)
+        )
+        reports = [self._posts(row) for row in await self._all(query)]
+        current = [r for r in reports if r.current]
+        return GpPostsHistory(
+            municipality=municipality,
+            name=self.names.get(municipality, municipality),
+            latest=current[-1] if current else None,
+            reports=reports,
+        )
+
+    async def latest_gp_posts(self) -> list[GpPostsOut]:
+        """Each municipality's current report of its latest date, by municipality number."""
+        query = (
+            select(gp_posts)
+            .where(gp_posts.c.current.is_(True))
+            .order_by(gp_posts.c.municipality, gp_posts.c.as_of)
+        )
+        latest = {row.municipality: row for row in await self._all(query)}
+        return [self._posts(row) for _, row in sorted(latest.items())]
+
+    def _posts(self, row: Any) -> GpPostsOut:
+        data = row._asdict()
+        data["name"] = self.names.get(data["municipality"], data["municipality"])
+        return GpPostsOut.model_validate(data)
 
     async def placement_capacity(self) -> list[PlacementCapacity]:
         """Every municipality's placement students per year, latest year last."""

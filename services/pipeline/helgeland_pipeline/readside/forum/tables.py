@@ -17,7 +17,8 @@ from sqlalchemy import (
 from helgeland_pipeline.readside.types import UtcDateTime
 
 # Version 4: early contacts (students who consent, placement capacity) and coupled slots.
-VERSION = 4
+# Version 5: each municipality's GP post reports (the forum's problem).
+VERSION = 5
 metadata = MetaData()
 
 people = Table(
@@ -107,4 +108,20 @@ offers = Table(
     Column("coupled_slot", Integer),
     Column("offered_at", UtcDateTime(), nullable=False),
     Column("closed_at", UtcDateTime()),
+)
+
+gp_posts = Table(
+    f"forum_v{VERSION}_gp_posts",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("municipality", String(4), nullable=False, index=True),
+    Column("as_of", Date, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("vacant", Integer, nullable=False),
+    Column("held_by_locums", Integer, nullable=False),
+    Column("retirements_expected", Integer, nullable=False),
+    Column("reported_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("corrects_earlier", Boolean, nullable=False),
+    Column("current", Boolean, nullable=False),
 )
