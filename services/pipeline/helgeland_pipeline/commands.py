@@ -15,7 +15,6 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-import uvicorn
 from helgeland_platform.leadership import Leadership
 from pydantic import SecretStr
 from rich.console import Console
@@ -29,7 +28,6 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from helgeland_pipeline.api.main import create_app
 from helgeland_pipeline.bootstrap import (
     Services,
     build_evaluation,
@@ -39,10 +37,7 @@ from helgeland_pipeline.bootstrap import (
 )
 from helgeland_pipeline.bootstrap import migrate as migrate_database
 from helgeland_pipeline.cli_errors import CliError
-from helgeland_pipeline.demo import seed_demo
 from helgeland_pipeline.domain.common import Role, end_of_day, programme_day
-from helgeland_pipeline.evaluation.report import VIEWS as REPORT_VIEWS
-from helgeland_pipeline.evaluation.report import render
 from helgeland_pipeline.readside.overview import (
     ReadModelStatus,
     read_status,
@@ -85,6 +80,10 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: with this handler
     # that ends in SystemExit, so the notifications process is stopped below, not orphaned.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    import uvicorn  # noqa: PLC0415 - the web stack is imported by the commands that serve
+
+    from helgeland_pipeline.api.main import create_app  # noqa: PLC0415
+
     try:
         # No log config of uvicorn's own: its loggers go through ours (`configure_logging`).
         config = uvicorn.Config(create_app(settings), log_level="warning", log_config=None)
@@ -238,6 +237,8 @@ def migrate(settings: Settings) -> None:
 
 def seed(settings: Settings) -> int:
     """Load the demo data once; return the log's last position."""
+    from helgeland_pipeline.demo import seed_demo  # noqa: PLC0415 - only this command seeds
+
     services = build_services(settings, migrate=True)
     try:
         seeded = seed_demo(services.app)
@@ -435,11 +436,13 @@ def _check_writable(path: Path) -> None:
 
 
 async def _report(services: Services, as_of: datetime, known: datetime) -> str:
+    from helgeland_pipeline.evaluation.report import VIEWS, render  # noqa: PLC0415 - plots
+
     engine = services.database.async_engine()
     evaluation = build_evaluation(services, engine)
     total = services.app.recorder.max_notification_id() or 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    views = REPORT_VIEWS
+    views = VIEWS
     try:
         with Progress(*columns, console=_STDERR) as progress:
             replay = progress.add_task("replaying the log", total=total)
