@@ -1,5 +1,5 @@
-"""The `helgeland` command: serve, migrate, seed-demo, project, rebuild, projections, report,
-erase, token, keys."""
+"""The `helgeland` command: serve, migrate, seed-demo, synthesize, project, rebuild,
+projections, report, erase, token, keys."""
 
 from __future__ import annotations
 
@@ -41,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port)
     commands.add_parser("seed-demo", help="load the demo story into an empty log")
     commands.add_parser("migrate", help="apply the database migrations of this release")
+    synthesize = commands.add_parser(
+        "synthesize", help="write a seeded national synthetic history (all trusts, all years)"
+    )
+    synthesize.add_argument(
+        "--candidates", required=True, type=_candidates, help="how many applicants in all"
+    )
+    synthesize.add_argument("--seed", type=_seed, default=2024, help="default 2024")
+    synthesize.add_argument("--years", type=_years, default=10, help="rounds of the last Y years")
     project = commands.add_parser("project", help="run the projection runners in the foreground")
     project.add_argument("--until-caught-up", action="store_true", help="exit when caught up")
     rebuild = commands.add_parser(
@@ -122,6 +130,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         commands.migrate(settings)
     elif args.command == "seed-demo":
         commands.seed(settings)
+    elif args.command == "synthesize":
+        commands.synthesize(settings, args.candidates, args.seed, args.years)
     elif args.command == "project":
         commands.project(settings, until_caught_up=args.until_caught_up)
     elif args.command == "rebuild":
@@ -157,6 +167,18 @@ def _bounded_int(text: str, low: int, high: int, what: str) -> int:
 
 def _port(text: str) -> int:
     return _bounded_int(text, 1, 65535, "a port")
+
+
+def _candidates(text: str) -> int:
+    return _bounded_int(text, 1, 10_000_000, "--candidates")
+
+
+def _seed(text: str) -> int:
+    return _bounded_int(text, 0, 2**63 - 1, "--seed")
+
+
+def _years(text: str) -> int:
+    return _bounded_int(text, 1, 40, "--years")
 
 
 def _position(text: str) -> int:

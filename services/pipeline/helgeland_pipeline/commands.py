@@ -25,6 +25,7 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -250,6 +251,31 @@ def seed(settings: Settings) -> int:
     return end
 
 
+def synthesize(settings: Settings, candidates: int, seed: int, years: int) -> None:
+    """Write a national synthetic history into the configured store (read models follow when
+    the service runs or `helgeland rebuild` builds them). A bar on a terminal, lines otherwise.
+    """
+    from time import perf_counter  # noqa: PLC0415
+
+    from helgeland_pipeline.national import NationalHistory  # noqa: PLC0415
+
+    services = build_services(settings, migrate=True)
+    try:
+        history = NationalHistory(services.app, candidates, seed=seed, years=years)
+        started = perf_counter()
+        with _progress() as progress:
+            task = progress.add_task("synthesizing candidates", total=candidates)
+            events = history.run(lambda people, _: progress.advance(task, people))
+            progress.update(task, completed=candidates)
+        seconds = max(perf_counter() - started, 1e-9)
+    finally:
+        services.close()
+    print(
+        f"Synthesized {candidates} candidates: {events} events in {seconds:.1f} s "
+        f"({events / seconds:.0f} events/s)."
+    )
+
+
 def project(settings: Settings, *, until_caught_up: bool) -> None:
     services = build_services(settings)
     try:
@@ -385,7 +411,7 @@ def _progress() -> Progress | _LineProgress:
     if not _STDERR.is_terminal:
         return _LineProgress()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    return Progress(*columns, TimeElapsedColumn(), console=_STDERR)
+    return Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), console=_STDERR)
 
 
 def report(

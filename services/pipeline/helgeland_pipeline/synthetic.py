@@ -172,7 +172,9 @@ class SyntheticHistory:
         starts: date,
     ) -> None:
         key = f"c{year}-{i}"
-        registered = _day(date(year - 1, 9, 1)) + timedelta(days=i)
+        # Registered, applied, interviewed and answered within their windows however many
+        # apply: the first 150 a day (or an hour) apart as before, then round again.
+        registered = _day(date(year - 1, 9, 1)) + timedelta(days=i % 150)
         app = self.app
 
         def register() -> None:
@@ -190,7 +192,7 @@ class SyntheticHistory:
                 )
 
         self._at(registered, register)
-        applied = _day(date(year, 2, 1)) + timedelta(hours=i)
+        applied = _day(date(year, 2, 1)) + timedelta(hours=i % 300)
         self._at(
             applied,
             lambda: app.submit_lis1_application(
@@ -205,7 +207,7 @@ class SyntheticHistory:
         )
         if not person.interviewed:
             return
-        interviewed = _day(date(year, 2, 16)) + timedelta(hours=i)
+        interviewed = _day(date(year, 2, 16)) + timedelta(hours=i % 300)
         self._at(
             interviewed,
             lambda: app.record_lis1_interview(
@@ -221,7 +223,7 @@ class SyntheticHistory:
                 HOSPITAL, ids[key], offer[0], offer[1], date(year, 3, 20), offered
             ),
         )
-        answered = _day(date(year, 3, 10)) + timedelta(hours=i)
+        answered = _day(date(year, 3, 10)) + timedelta(hours=i % 200)
         if not person.accepts:
             self._at(answered, lambda: app.decline_lis1_offer(HOSPITAL, ids[key], answered))
             return

@@ -120,15 +120,21 @@ class ForumCandidacy(Aggregate):
     # --- invitations ------------------------------------------------------------------------
 
     def invite(
-        self, municipality: str, kind: InvitationKind, proposed_times: list[datetime], stamp: Stamp
+        self,
+        municipality: str,
+        kind: InvitationKind,
+        proposed_times: list[datetime],
+        stamp: Stamp,
+        invitation_id: str | None = None,
     ) -> str:
-        """Invite the candidate to an interview, a tour or a talk about pay and conditions."""
+        """Invite the candidate to an interview, a tour or a talk about pay and conditions
+        (the id is drawn here unless given: a seeded synthetic history gives its own)."""
         self._check_open()
         require_valid(1 <= len(proposed_times) <= 5, "propose between one and five times")
         require_valid(
             all(t.tzinfo is not None for t in proposed_times), "proposed times need a time zone"
         )
-        invitation_id = str(uuid.uuid4())
+        invitation_id = invitation_id or str(uuid.uuid4())
         self._invitation_sent(
             invitation_id=invitation_id,
             municipality=municipality,
@@ -192,8 +198,9 @@ class ForumCandidacy(Aggregate):
         terms: Lis3Terms,
         expires_on: date,
         stamp: Stamp,
+        offer_id: str | None = None,
     ) -> str:
-        """Offer a LIS3/ALIS post coupled to the candidate's LIS1."""
+        """Offer a LIS3/ALIS post coupled to the candidate's LIS1 (the id as for `invite`)."""
         self._check_open()
         terms.check()
         today = stamp.day
@@ -207,7 +214,7 @@ class ForumCandidacy(Aggregate):
             ),
             "this municipality already has an open offer to the candidate",
         )
-        offer_id = str(uuid.uuid4())
+        offer_id = offer_id or str(uuid.uuid4())
         self._lis3_offered(
             offer_id=offer_id,
             municipality=municipality,
