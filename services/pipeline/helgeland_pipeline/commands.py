@@ -45,7 +45,11 @@ from helgeland_pipeline.readside.overview import (
     skip_event,
     status_json,
 )
-from helgeland_pipeline.readside.runner import ProjectionFailed
+from helgeland_pipeline.readside.runner import (
+    ProjectionFailed,
+    ProjectionRunner,
+    catch_up_together,
+)
 from helgeland_pipeline.readside.status import SkipRefused
 from helgeland_pipeline.settings import Settings
 
@@ -349,35 +353,42 @@ def projections_skip(
 def rebuild(settings: Settings, *, from_zero: bool = False) -> None:
     """Build every read model version that is not caught up (a new version starts from the
     first event, beside the live one), switch reads to it, retire older versions; with
-    `from_zero`, drop the current versions first. A progress bar on a terminal, lines otherwise.
+    `from_zero`, drop the current versions first. Each page of the log is read and decoded once
+    for all of them; stopped midway, it goes on from where each one stopped. A progress bar
+    with the time left on a terminal, lines otherwise.
     """
     services = build_services(settings)
-    built = 0
+    building: list[ProjectionRunner] = []
     try:
         total = services.app.recorder.max_notification_id() or 0
-        with _progress() as progress:
+        with contextlib.ExitStack() as leases:
             for runner in services.runners:
-                with Leadership(services.engine, settings.database_schema, runner.key) as lead:
-                    if not lead.acquire():
-                        print(
-                            f"{runner.key} is kept by a running service; "
-                            "`helgeland projections status` shows how far it has come"
-                        )
-                        continue
-                    if from_zero:
-                        runner.drop_tables()
-                        runner.create_tables()
-                    task = progress.add_task(f"building {runner.key}", total=total)
-                    progress.update(task, completed=runner.position())
-                    try:
-                        runner.catch_up(on_page=partial(progress.advance, task))
-                    except ProjectionFailed as failed:
-                        raise CliError(f"helgeland rebuild: {failed}") from None
-                    progress.update(task, completed=total)
-                    built += 1
+                lead = leases.enter_context(
+                    Leadership(services.engine, settings.database_schema, runner.key)
+                )
+                if not lead.acquire():
+                    print(
+                        f"{runner.key} is kept by a running service; "
+                        "`helgeland projections status` shows how far it has come"
+                    )
+                    continue
+                if from_zero:
+                    runner.drop_tables()
+                    runner.create_tables()
+                building.append(runner)
+            with _progress() as progress:
+                names = ", ".join(r.projection.name for r in building)
+                task = progress.add_task(f"building {names}", total=total)
+                if building:
+                    progress.update(task, completed=min(r.position() for r in building))
+                try:
+                    catch_up_together(building, lambda p: progress.update(task, completed=p))
+                except ProjectionFailed as failed:
+                    raise CliError(f"helgeland rebuild: {failed}") from None
+                progress.update(task, completed=total)
     finally:
         services.close()
-    print(f"Rebuilt {built} read model(s) from {total} events.")
+    print(f"Rebuilt {len(building)} read model(s) from {total} events.")
 
 
 class _LineProgress:
