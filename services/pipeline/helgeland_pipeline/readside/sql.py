@@ -9,6 +9,7 @@ as parameters.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy import (
     event,
     update,
 )
+from sqlalchemy.sql.util import find_tables
 
 _QUEUED = "helgeland_queued_writes"
 _FLUSHING = "helgeland_flushing_writes"
@@ -91,10 +93,25 @@ def _write_queued_first(conn: Connection, statement: Any, *_: Any) -> None:
         return
     if isinstance(statement, Select):  # a read of other tables need not wait for the queue
         queued = conn.info.get(_TABLES, set())
-        froms = statement.get_final_froms()
-        if all(isinstance(t, Table) and t.name not in queued for t in froms):
+        reads = _tables_read(statement)
+        if "*" not in reads and not queued & reads:
             return
     flush_writes(conn)
+
+
+_READS: weakref.WeakKeyDictionary[Select[Any], frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _tables_read(statement: Select[Any]) -> frozenset[str]:
+    """Every table a query reads, subqueries included (worked out once per query object)."""
+    found = _READS.get(statement)
+    if found is None:
+        tables = find_tables(statement, include_aliases=True, include_joins=True)
+        names = {t.name for t in tables if isinstance(t, Table)}
+        # A table under an alias or a join is found as itself; no table found: "*", all.
+        found = frozenset(names) if names else frozenset({"*"})
+        _READS[statement] = found
+    return found
 
 
 @dataclass(frozen=True)
