@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from helgeland_contracts.sealing import demo_key, parse_key
 from helgeland_platform import answer_links
+from helgeland_platform.edge_settings import EdgeSettings
 from helgeland_platform.egress import Destinations, parse_allowed
-from helgeland_platform.hardening import EdgeSettings
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

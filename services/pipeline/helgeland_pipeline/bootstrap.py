@@ -31,7 +31,7 @@ from helgeland_pipeline.readside.hospital.projector import HospitalProjection
 from helgeland_pipeline.readside.hospital.queries import HospitalQueries
 from helgeland_pipeline.readside.municipal.projector import MunicipalProjection
 from helgeland_pipeline.readside.municipal.queries import MunicipalQueries
-from helgeland_pipeline.readside.runner import Projection, ProjectionRunner
+from helgeland_pipeline.readside.runner import Projection, ProjectionRunner, catch_up_together
 from helgeland_pipeline.readside.webhooks.projector import WebhookProjection
 from helgeland_pipeline.reference import load_national_figures
 from helgeland_pipeline.settings import ConfigurationError, Settings
@@ -77,9 +77,9 @@ class Services:
     pruner: AccessLogPruner | None = None
 
     def catch_up(self) -> None:
-        """Bring every read model up to the log's end (raises `ProjectionFailed` on a failure)."""
-        for runner in self.runners:
-            runner.catch_up()
+        """Bring every read model up to the log's end (raises `ProjectionFailed` on a failure),
+        reading and decoding each page of the log once for all of them."""
+        catch_up_together(self.runners)
 
     def runner(self, name: str) -> ProjectionRunner:
         return next(r for r in self.runners if r.projection.name == name)

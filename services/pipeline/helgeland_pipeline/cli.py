@@ -1,5 +1,5 @@
-"""The `helgeland` command: serve, migrate, seed-demo, project, rebuild, projections, report,
-erase, reseal, token, keys."""
+"""The `helgeland` command: serve, migrate, seed-demo, synthesize, project, rebuild,
+projections, report, erase, reseal, token, keys."""
 
 from __future__ import annotations
 
@@ -41,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port)
     commands.add_parser("seed-demo", help="load the demo story into an empty log")
     commands.add_parser("migrate", help="apply the database migrations of this release")
+    synthesize = commands.add_parser(
+        "synthesize", help="write a seeded national synthetic history (all trusts, all years)"
+    )
+    synthesize.add_argument(
+        "--candidates", required=True, type=_candidates, help="how many applicants in all"
+    )
+    synthesize.add_argument("--seed", type=_seed, default=2024, help="default 2024")
+    synthesize.add_argument("--years", type=_years, default=10, help="rounds of the last Y years")
     project = commands.add_parser("project", help="run the projection runners in the foreground")
     project.add_argument("--until-caught-up", action="store_true", help="exit when caught up")
     rebuild = commands.add_parser(
@@ -128,6 +136,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         commands.migrate(settings)
     elif args.command == "seed-demo":
         commands.seed(settings)
+    elif args.command == "synthesize":
+        commands.synthesize(settings, args.candidates, args.seed, args.years)
     elif args.command == "project":
         commands.project(settings, until_caught_up=args.until_caught_up)
     elif args.command == "rebuild":
@@ -138,20 +148,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         commands.projections_skip(settings, args.projection, args.event, args.reason, args.by)
     elif args.command == "report":
         commands.report(settings, args.as_of, args.known_at, args.out)
-    elif args.command == "erase":
-        from helgeland_pipeline.privacy.cli import erase  # noqa: PLC0415
-
-        erase(settings, args.candidate_id, args.reason)
-    elif args.command == "reseal":
-        from helgeland_pipeline.privacy.cli import reseal  # noqa: PLC0415
-
-        reseal(settings, restart=args.restart)
-    elif args.command == "export":
-        from helgeland_pipeline.privacy.cli import export  # noqa: PLC0415
-
-        html = args.format == "html" or (args.format is None and args.out.suffix == ".html")
-        export(settings, args.candidate_id, args.out, html=html)
+    elif args.command in ("erase", "reseal", "export"):
+        _privacy(args, settings)
     return 0
+
+
+def _privacy(args: argparse.Namespace, settings: Settings) -> None:
+    from helgeland_pipeline.privacy import cli  # noqa: PLC0415
+
+    if args.command == "erase":
+        cli.erase(settings, args.candidate_id, args.reason)
+    elif args.command == "reseal":
+        cli.reseal(settings, restart=args.restart)
+    else:
+        html = args.format == "html" or (args.format is None and args.out.suffix == ".html")
+        cli.export(settings, args.candidate_id, args.out, html=html)
 
 
 def _bounded_int(text: str, low: int, high: int, what: str) -> int:
@@ -167,6 +178,18 @@ def _bounded_int(text: str, low: int, high: int, what: str) -> int:
 
 def _port(text: str) -> int:
     return _bounded_int(text, 1, 65535, "a port")
+
+
+def _candidates(text: str) -> int:
+    return _bounded_int(text, 1, 10_000_000, "--candidates")
+
+
+def _seed(text: str) -> int:
+    return _bounded_int(text, 0, 2**63 - 1, "--seed")
+
+
+def _years(text: str) -> int:
+    return _bounded_int(text, 1, 40, "--years")
 
 
 def _position(text: str) -> int:

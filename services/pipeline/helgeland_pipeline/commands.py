@@ -15,7 +15,6 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-import uvicorn
 from helgeland_platform.leadership import Leadership
 from pydantic import SecretStr
 from rich.console import Console
@@ -26,10 +25,10 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
-from helgeland_pipeline.api.main import create_app
 from helgeland_pipeline.bootstrap import (
     Services,
     build_evaluation,
@@ -39,17 +38,18 @@ from helgeland_pipeline.bootstrap import (
 )
 from helgeland_pipeline.bootstrap import migrate as migrate_database
 from helgeland_pipeline.cli_errors import CliError
-from helgeland_pipeline.demo import seed_demo
 from helgeland_pipeline.domain.common import Role, end_of_day, programme_day
-from helgeland_pipeline.evaluation.report import VIEWS as REPORT_VIEWS
-from helgeland_pipeline.evaluation.report import render
 from helgeland_pipeline.readside.overview import (
     ReadModelStatus,
     read_status,
     skip_event,
     status_json,
 )
-from helgeland_pipeline.readside.runner import ProjectionFailed
+from helgeland_pipeline.readside.runner import (
+    ProjectionFailed,
+    ProjectionRunner,
+    catch_up_together,
+)
 from helgeland_pipeline.readside.status import SkipRefused
 from helgeland_pipeline.settings import Settings
 
@@ -85,6 +85,10 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: with this handler
     # that ends in SystemExit, so the notifications process is stopped below, not orphaned.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    import uvicorn  # noqa: PLC0415 - the web stack is imported by the commands that serve
+
+    from helgeland_pipeline.api.main import create_app  # noqa: PLC0415
+
     try:
         # No log config of uvicorn's own: its loggers go through ours (`configure_logging`).
         config = uvicorn.Config(create_app(settings), log_level="warning", log_config=None)
@@ -238,6 +242,8 @@ def migrate(settings: Settings) -> None:
 
 def seed(settings: Settings) -> int:
     """Load the demo data once; return the log's last position."""
+    from helgeland_pipeline.demo import seed_demo  # noqa: PLC0415 - only this command seeds
+
     services = build_services(settings, migrate=True)
     try:
         seeded = seed_demo(services.app)
@@ -247,6 +253,31 @@ def seed(settings: Settings) -> int:
         services.close()
     print("Demo data loaded." if seeded else "Demo data already present; nothing added.")
     return end
+
+
+def synthesize(settings: Settings, candidates: int, seed: int, years: int) -> None:
+    """Write a national synthetic history into the configured store (read models follow when
+    the service runs or `helgeland rebuild` builds them). A bar on a terminal, lines otherwise.
+    """
+    from time import perf_counter  # noqa: PLC0415
+
+    from helgeland_pipeline.national import NationalHistory  # noqa: PLC0415
+
+    services = build_services(settings, migrate=True)
+    try:
+        history = NationalHistory(services.app, candidates, seed=seed, years=years)
+        started = perf_counter()
+        with _progress() as progress:
+            task = progress.add_task("synthesizing candidates", total=candidates)
+            events = history.run(lambda people, _: progress.advance(task, people))
+            progress.update(task, completed=candidates)
+        seconds = max(perf_counter() - started, 1e-9)
+    finally:
+        services.close()
+    print(
+        f"Synthesized {candidates} candidates: {events} events in {seconds:.1f} s "
+        f"({events / seconds:.0f} events/s)."
+    )
 
 
 def project(settings: Settings, *, until_caught_up: bool) -> None:
@@ -322,35 +353,42 @@ def projections_skip(
 def rebuild(settings: Settings, *, from_zero: bool = False) -> None:
     """Build every read model version that is not caught up (a new version starts from the
     first event, beside the live one), switch reads to it, retire older versions; with
-    `from_zero`, drop the current versions first. A progress bar on a terminal, lines otherwise.
+    `from_zero`, drop the current versions first. Each page of the log is read and decoded once
+    for all of them; stopped midway, it goes on from where each one stopped. A progress bar
+    with the time left on a terminal, lines otherwise.
     """
     services = build_services(settings)
-    built = 0
+    building: list[ProjectionRunner] = []
     try:
         total = services.app.recorder.max_notification_id() or 0
-        with _progress() as progress:
+        with contextlib.ExitStack() as leases:
             for runner in services.runners:
-                with Leadership(services.engine, settings.database_schema, runner.key) as lead:
-                    if not lead.acquire():
-                        print(
-                            f"{runner.key} is kept by a running service; "
-                            "`helgeland projections status` shows how far it has come"
-                        )
-                        continue
-                    if from_zero:
-                        runner.drop_tables()
-                        runner.create_tables()
-                    task = progress.add_task(f"building {runner.key}", total=total)
-                    progress.update(task, completed=runner.position())
-                    try:
-                        runner.catch_up(on_page=partial(progress.advance, task))
-                    except ProjectionFailed as failed:
-                        raise CliError(f"helgeland rebuild: {failed}") from None
-                    progress.update(task, completed=total)
-                    built += 1
+                lead = leases.enter_context(
+                    Leadership(services.engine, settings.database_schema, runner.key)
+                )
+                if not lead.acquire():
+                    print(
+                        f"{runner.key} is kept by a running service; "
+                        "`helgeland projections status` shows how far it has come"
+                    )
+                    continue
+                if from_zero:
+                    runner.drop_tables()
+                    runner.create_tables()
+                building.append(runner)
+            with _progress() as progress:
+                names = ", ".join(r.projection.name for r in building)
+                task = progress.add_task(f"building {names}", total=total)
+                if building:
+                    progress.update(task, completed=min(r.position() for r in building))
+                try:
+                    catch_up_together(building, lambda p: progress.update(task, completed=p))
+                except ProjectionFailed as failed:
+                    raise CliError(f"helgeland rebuild: {failed}") from None
+                progress.update(task, completed=total)
     finally:
         services.close()
-    print(f"Rebuilt {built} read model(s) from {total} events.")
+    print(f"Rebuilt {len(building)} read model(s) from {total} events.")
 
 
 class _LineProgress:
@@ -384,7 +422,7 @@ def _progress() -> Progress | _LineProgress:
     if not _STDERR.is_terminal:
         return _LineProgress()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    return Progress(*columns, TimeElapsedColumn(), console=_STDERR)
+    return Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), console=_STDERR)
 
 
 def report(
@@ -435,11 +473,13 @@ def _check_writable(path: Path) -> None:
 
 
 async def _report(services: Services, as_of: datetime, known: datetime) -> str:
+    from helgeland_pipeline.evaluation.report import VIEWS, render  # noqa: PLC0415 - plots
+
     engine = services.database.async_engine()
     evaluation = build_evaluation(services, engine)
     total = services.app.recorder.max_notification_id() or 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    views = REPORT_VIEWS
+    views = VIEWS
     try:
         with Progress(*columns, console=_STDERR) as progress:
             replay = progress.add_task("replaying the log", total=total)

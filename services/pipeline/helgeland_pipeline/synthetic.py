@@ -188,8 +188,9 @@ class SyntheticHistory:
         starts: date,
     ) -> None:
         key = f"c{year}-{i}"
-        # Met as students in September, before the round opens (5th-year placements).
-        registered = _day(date(year, 9, 1)) + timedelta(minutes=20 * i)
+        # Met as students in September, before the round opens (5th-year placements); each
+        # step stays inside its window however many apply (the counts wrap round).
+        registered = _day(date(year, 9, 1)) + timedelta(minutes=20 * (i % 2000))
         app = self.app
 
         def register() -> None:
@@ -207,7 +208,7 @@ class SyntheticHistory:
                 )
 
         self._at(registered, register)
-        applied = _day(date(year, 10, 10)) + timedelta(hours=i)
+        applied = _day(date(year, 10, 10)) + timedelta(hours=i % 500)
         self._at(
             applied,
             lambda: app.submit_lis1_application(
@@ -222,7 +223,7 @@ class SyntheticHistory:
         )
         if not person.interviewed:
             return
-        interviewed = _day(date(year, 11, 6)) + timedelta(hours=i)
+        interviewed = _day(date(year, 11, 6)) + timedelta(hours=i % 200)
         self._at(
             interviewed,
             lambda: app.record_lis1_interview(
@@ -238,7 +239,7 @@ class SyntheticHistory:
                 HOSPITAL, ids[key], offer[0], offer[1], date(year, 12, 5), offered
             ),
         )
-        answered = _day(date(year, 11, 25)) + timedelta(hours=i)
+        answered = _day(date(year, 11, 25)) + timedelta(hours=i % 200)
         if not person.accepts:
             self._at(answered, lambda: app.decline_lis1_offer(HOSPITAL, ids[key], answered))
             return

@@ -137,9 +137,11 @@ class ForumCandidacy(Aggregate):
         proposed_times: list[datetime],
         stamp: Stamp,
         location: str | None = None,
+        invitation_id: str | None = None,
     ) -> str:
         """Invite the candidate to an interview, a tour or a talk about pay and conditions,
-        at a place (`location`: an office's address, never a person's)."""
+        at a place (`location`: an office's address, never a person's); the id is drawn here
+        unless given (a seeded synthetic history gives its own)."""
         self._not_by_candidate(stamp)
         self._check_open()
         require_valid(1 <= len(proposed_times) <= 5, "propose between one and five times")
@@ -149,7 +151,7 @@ class ForumCandidacy(Aggregate):
         if location is not None:
             require_valid(0 < len(location) <= MAX_LOCATION, "a location is 1–200 characters")
             check_not_personal(location, "the location")
-        invitation_id = str(uuid.uuid4())
+        invitation_id = invitation_id or str(uuid.uuid4())
         self._invitation_sent(
             invitation_id=invitation_id,
             municipality=municipality,
@@ -220,10 +222,11 @@ class ForumCandidacy(Aggregate):
         stamp: Stamp,
         coupled_slot: int | None = None,
         holds_slot: int | None = None,
+        offer_id: str | None = None,
     ) -> str:
         """Offer a LIS3/ALIS post coupled to the candidate's LIS1. The offer names the coupled
         slot it fills: the one the candidate's LIS1 holds (`holds_slot`, from the round); an
-        offer to a candidate whose LIS1 is not coupled fills none."""
+        offer to a candidate whose LIS1 is not coupled fills none (the id as for `invite`)."""
         self._not_by_candidate(stamp)
         self._check_open()
         terms.check()
@@ -260,7 +263,7 @@ class ForumCandidacy(Aggregate):
             ),
             "this municipality already has an open offer to the candidate",
         )
-        offer_id = str(uuid.uuid4())
+        offer_id = offer_id or str(uuid.uuid4())
         self._lis3_offered(
             offer_id=offer_id,
             municipality=municipality,

@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -26,7 +27,7 @@ from helgeland_platform.logs import log
 from sqlalchemy import Connection, Engine, MetaData, text
 
 from helgeland_pipeline.readside import status, versions
-from helgeland_pipeline.readside.sql import drop_pending, flush_inserts
+from helgeland_pipeline.readside.sql import DeferredWriteFailed, drop_pending, flush_inserts
 from helgeland_pipeline.readside.tracking import (
     TrackingConflict,
     advance_position,
@@ -67,6 +68,68 @@ class ProjectionFailed(Exception):
         self.projection, self.position, self.topic, self.cause = projection, position, topic, cause
         where = f"event {position} ({topic})" if position is not None else "reading the log"
         super().__init__(f"{projection} failed at {where}: {describe(cause)}")
+
+
+@dataclass
+class SharedPage:
+    """One page of the log read for every runner at its start: each event is decoded once."""
+
+    start: int
+    end: int  # the position every runner at `start` moves to with this page
+    notifications: Sequence[Notification]
+    mapper: Mapper[Any]
+    _decoded: dict[int, Any] = field(default_factory=dict)
+
+    def event(self, notification: Notification) -> Any:
+        found = self._decoded.get(notification.id)
+        if found is None:
+            found = self._decoded[notification.id] = self.mapper.to_domain_event(notification)
+        return found
+
+
+def read_shared_page(
+    log: LogReader, start: int, page_size: int, topics: Collection[str]
+) -> SharedPage | None:
+    """The next page of the log after `start` in any of `topics`; None at the log's end."""
+    head = log.recorder.max_notification_id() or 0
+    if head <= start:
+        return None
+    page = log.recorder.select_notifications(
+        start=start, limit=page_size, stop=head, topics=sorted(topics), inclusive_of_start=False
+    )
+    end = page[-1].id if len(page) == page_size else head
+    return SharedPage(start, end, page, log.mapper)
+
+
+def catch_up_together(
+    runners: Sequence[ProjectionRunner],
+    on_position: Callable[[int], None] | None = None,
+    page_size: int | None = None,
+) -> int:
+    """Catch several read models up at once: each page of the log is read and decoded once for
+    every runner at its start (each still applies it in its own transaction and tracks its own
+    position). `on_position(p)`: all of them have reached p. Returns the log position reached.
+    """
+    if not runners:
+        return 0
+    log = runners[0].log
+    low = 0
+    while not any(r.stopping for r in runners):
+        starts = {r.key: r.start_position() for r in runners}
+        low = min(starts.values())
+        at_low = [r for r in runners if starts[r.key] == low]
+        # A page of the log holds about a page of each one's own events.
+        span = page_size or sum(r.page_size for r in at_low)
+        shared = read_shared_page(log, low, span, {t for r in at_low for t in r.topics})
+        if shared is None:
+            break
+        for runner in at_low:
+            runner.step(shared)
+        if on_position is not None:
+            on_position(min(r.start_position() for r in runners))
+    for runner in runners:
+        runner.finish_catching_up()
+    return low
 
 
 class _BatchFailed(Exception):
@@ -158,28 +221,37 @@ class ProjectionRunner:
 
     # --- applying ---------------------------------------------------------------------------
 
-    def process_page(self, *, one_by_one: bool = False) -> int:
+    def process_page(self, *, one_by_one: bool = False, shared: SharedPage | None = None) -> int:
         """Apply the next page of events; return how many notifications it moved past.
 
         Rows that nothing in the page reads back are written together at its end; if that
         fails, the page is applied again `one_by_one`, to name the event whose row failed.
+        A `shared` page read from this runner's position serves instead of reading its own.
         """
         # Read the page before taking the write lock (SQLite's is the whole database: commands
         # wait for it while holding the event store's connections), then check the position.
         start = self._applied if self.leading else self.position()
-        head = self.log.recorder.max_notification_id() or 0
-        if head <= start:
-            return 0
-        page: Sequence[Notification] = self.log.recorder.select_notifications(
-            start=start,
-            limit=self.page_size,
-            stop=head,
-            topics=self.topics,
-            inclusive_of_start=False,
-        )
-        # Every notification up to `head` was committed before it was read (the stores
-        # serialise appends), so a short page means none of ours lies between it and head.
-        new = page[-1].id if len(page) == self.page_size else head
+        decode: Callable[[Notification], Any]
+        if shared is not None and shared.start == start:
+            wanted = set(self.topics)
+            page: Sequence[Notification] = [n for n in shared.notifications if n.topic in wanted]
+            new = shared.end
+            decode = shared.event
+        else:
+            head = self.log.recorder.max_notification_id() or 0
+            if head <= start:
+                return 0
+            page = self.log.recorder.select_notifications(
+                start=start,
+                limit=self.page_size,
+                stop=head,
+                topics=self.topics,
+                inclusive_of_start=False,
+            )
+            # Every notification up to `head` was committed before it was read (the stores
+            # serialise appends), so a short page means none of ours lies between it and head.
+            new = page[-1].id if len(page) == self.page_size else head
+            decode = self.log.mapper.to_domain_event
         with self.engine.begin() as conn:
             old = read_position(conn, self.key, lock=True, missing=-1)
             if old < 0:
@@ -193,7 +265,7 @@ class ProjectionRunner:
             try:
                 for notification in page:
                     if notification.id not in skipped:
-                        self._apply(conn, notification, flush=one_by_one)
+                        self._apply(conn, notification, decode, flush=one_by_one)
                 try:
                     flush_inserts(conn)
                 except Exception as error:
@@ -204,14 +276,50 @@ class ProjectionRunner:
         self._moved_to(new)
         return new - old
 
-    def _apply(self, conn: Connection, notification: Notification, *, flush: bool) -> None:
+    def _apply(
+        self,
+        conn: Connection,
+        notification: Notification,
+        decode: Callable[[Notification], Any],
+        *,
+        flush: bool,
+    ) -> None:
         try:
-            event = self.log.mapper.to_domain_event(notification)
+            event = decode(notification)
             self.projection.apply(conn, event, notification.id)
             if flush:
                 flush_inserts(conn)
+        except DeferredWriteFailed as error:
+            if flush:  # one by one, the queue held this event's writes only
+                cause = error.__cause__ if isinstance(error.__cause__, Exception) else error
+                raise ProjectionFailed(
+                    self.key, notification.id, notification.topic, cause
+                ) from error
+            raise _BatchFailed from error  # an earlier event's queued write: find which
         except Exception as error:
             raise ProjectionFailed(self.key, notification.id, notification.topic, error) from error
+
+    def start_position(self) -> int:
+        """Where the next page starts (the store's word unless this runner leads)."""
+        return self._applied if self.leading else self.position()
+
+    def step(self, shared: SharedPage | None = None) -> int:
+        """Apply one page (again one by one if its queued rows fail); 0 when there is none or
+        another runner moved first. A failure is recorded and raised as `ProjectionFailed`."""
+        try:
+            try:
+                return self.process_page(shared=shared)
+            except _BatchFailed:
+                return self.process_page(one_by_one=True, shared=shared)
+        except TrackingConflict:
+            return 0
+        except ProjectionFailed as failed:
+            self._record(failed.position, failed.topic, failed.cause)
+            raise
+
+    def finish_catching_up(self) -> None:
+        self._recovered()
+        self._go_live()
 
     def _moved_to(self, position: int) -> None:
         with self._changed:
@@ -225,24 +333,18 @@ class ProjectionRunner:
         """
         total = 0
         while not self._stop.is_set():
-            try:
-                try:
-                    count = self.process_page()
-                except _BatchFailed:
-                    count = self.process_page(one_by_one=True)
-            except TrackingConflict:
-                continue
-            except ProjectionFailed as failed:
-                self._record(failed.position, failed.topic, failed.cause)
-                raise
-            if count == 0:
+            before = self._applied
+            count = self.step()
+            if count == 0 and self._applied == before and self.start_position() >= self._head():
                 break
             total += count
-            if on_page is not None:
+            if on_page is not None and count:
                 on_page(count)
-        self._recovered()
-        self._go_live()
+        self.finish_catching_up()
         return total
+
+    def _head(self) -> int:
+        return self.log.recorder.max_notification_id() or 0
 
     def _record(self, position: int | None, topic: str | None, cause: Exception) -> None:
         now = _now()
@@ -321,6 +423,10 @@ class ProjectionRunner:
         self._prompt.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
 
     @property
     def running(self) -> bool:

@@ -45,6 +45,23 @@ def load_reference(path: Path | None = None) -> ReferenceData:
     )
 
 
+@dataclass(frozen=True)
+class NorwegianMunicipality:
+    number: str
+    name: str
+    county: str
+
+
+def load_norway(path: Path | None = None) -> dict[str, NorwegianMunicipality]:
+    """Every municipality in Norway (2024 numbers and names), by number."""
+    if path is None:
+        text = resources.files(__package__).joinpath("norway.json").read_text("utf-8")
+    else:
+        text = path.read_text("utf-8")
+    raw = json.loads(text)
+    return {m["number"]: NorwegianMunicipality(**m) for m in raw["municipalities"]}
+
+
 def load_national_figures(path: Path | None = None) -> dict[str, object]:
     """NSDM's national GP contract durations, with their source (editable reference data)."""
     if path is None:
