@@ -133,7 +133,7 @@ class ForumList:
     hospital_preference: UUID  # accepted LIS1, prefers hospital: never shared
     no_consent: UUID  # accepted LIS1, prefers general practice, did not consent: never shared
     declined: UUID  # declined LIS1: never shared
-    lis1_ends_on: date
+    lis1_ends_on: date | None
     last: Saved
     undecided: UUID  # accepted LIS1, undecided, consenting: shared only when the list widens
 
@@ -143,14 +143,20 @@ class ForumList:
 
     @property
     def lis3_start(self) -> date:
-        """The first day a coupled LIS3 post may start."""
+        """The first day a coupled LIS3 post may start (in 90 days when LIS1's end is not
+        known)."""
+        if self.lis1_ends_on is None:
+            return date.today() + timedelta(days=90)
         return self.lis1_ends_on + timedelta(days=1)
 
 
-def forum_list(app: PipelineApplication, shared: int = 2, send: bool = True) -> ForumList:
+def forum_list(
+    app: PipelineApplication, shared: int = 2, send: bool = True, knows_lis1_start: bool = True
+) -> ForumList:
     """A final list with `shared` eligible doctors (general practice, consenting), three who
     must never be shared and one undecided (shared only where the programme widens the list);
-    sent to the forum unless `send` is false."""
+    sent to the forum unless `send` is false. A round that does not know when LIS1 starts (as
+    rounds recorded before the start was asked for) lets LIS3 start any day."""
     now = app.clock()
     round_id = app.open_round(
         RECRUITER,
@@ -159,7 +165,7 @@ def forum_list(app: PipelineApplication, shared: int = 2, send: bool = True) -> 
         0,
         (now + timedelta(days=30)).date(),
         None,
-        (now + timedelta(days=60)).date(),
+        (now + timedelta(days=60)).date() if knows_lis1_start else None,
     ).id
     people: list[tuple[CareerPreference, bool]] = [
         (CareerPreference.GENERAL_PRACTICE, True) for _ in range(shared)
@@ -188,7 +194,7 @@ def forum_list(app: PipelineApplication, shared: int = 2, send: bool = True) -> 
     lis1_round: object = app.repository.get(round_id)
     assert isinstance(lis1_round, Lis1Round)
     ends_on = lis1_round.lis1_ends_on()
-    assert ends_on is not None
+    assert (ends_on is not None) == knows_lis1_start
     return ForumList(
         round_id, ids[:shared], ids[shared], ids[shared + 1], ids[-1], ends_on, last, ids[-2]
     )

@@ -156,10 +156,10 @@ pattern of the days from tomorrow on (JSON Schema has no `today`); the server ta
 
 
 def check_not_past(value: date, now: datetime | None = None) -> date:
-    """`value` unless it lies before today (UTC), else `ValueError` naming today."""
+    """`value` unless it lies before today (UTC), else `ValueError` naming both days."""
     today = (now or datetime.now(UTC)).astimezone(UTC).date()
     if value < today:
-        msg = f"the date may not lie in the past (before {today.isoformat()}, UTC)"
+        msg = f"{value.isoformat()} lies in the past (before {today.isoformat()}, UTC)"
         raise ValueError(msg)
     return value
 

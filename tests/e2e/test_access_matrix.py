@@ -149,8 +149,12 @@ class Scenario:
         return cid
 
     def in_lis3_in_rana(self) -> UUID:
-        """A doctor of Rana's whose milestone 2 is the start of LIS3 (Rana's to correct)."""
-        cid = self.recruited_by_rana_in_lis1()
+        """A doctor of Rana's whose milestone 2 is the start of LIS3 (Rana's to correct): from
+        a round that does not know LIS1's end, so that LIS3 may start today."""
+        fl = forum_list(self.app, shared=1, knows_lis1_start=False)
+        (cid,) = fl.shared
+        self.app.accept_lis3_offer(municipal(OWN), cid, offer(self.app, fl, cid, OWN))
+        self.app.start_lis1(RECRUITER, cid)
         self.app.start_lis3(municipal(OWN), cid)
         return cid
 

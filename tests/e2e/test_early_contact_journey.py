@@ -39,7 +39,8 @@ async def test_a_placement_student_met_by_rana_applies_and_reaches_the_forum_lis
     api: Api,
 ) -> None:
     who = Roles(api)
-    student = (await who.send(who.rana, "POST", "/students", {"kind": "placement"}, 201))["id"]
+    placement = {"kind": "placement", "municipality": RANA}
+    student = (await who.send(who.rana, "POST", "/students", placement, 201))["id"]
     await who.send(who.rana, "POST", f"/candidates/{student}/contacts", {"kind": "summer_job"})
     # A municipality records its own contacts only; the forum names the municipality.
     named = {"kind": "placement", "municipality": VEFSN}

@@ -17,7 +17,12 @@ from helgeland_contracts.personal import ERASED
 from helgeland_notifications.api import create_api
 from helgeland_notifications.auth import Verifier
 from helgeland_notifications.worker import Worker
-from helgeland_pipeline.app_career import left, lis1_part_completed, lis1_part_started
+from helgeland_pipeline.app_career import (
+    Correction,
+    left,
+    lis1_part_completed,
+    lis1_part_started,
+)
 from helgeland_pipeline.application import PipelineApplication
 from helgeland_pipeline.bootstrap import build_services
 from helgeland_pipeline.domain.candidates import Candidate, ConsentPurpose, ContactKind
@@ -74,10 +79,12 @@ ALL_TYPES = event_types(Candidate) | event_types(ForumCandidacy) | event_types(C
 
 def full_journey(app: PipelineApplication) -> tuple[ForumList, UUID]:
     """Kari goes all the way: contact to LIS1, shared, invited, three LIS3 offers (withdrawn,
-    declined, accepted), every career milestone. Ola withdraws consent, then his application.
+    declined, accepted), every career milestone and a correction. Ola accepts a LIS3 offer and drops
+    out during LIS1, then withdraws consent and his application.
     The forum list's `declined` candidate declined LIS1 and was then erased. Together: every
-    event type."""
-    fl = forum_list(app, shared=2)
+    event type. The round does not know when LIS1 starts, so LIS3 may start today (the API's
+    clock is the real one)."""
+    fl = forum_list(app, shared=2, knows_lis1_start=False)
     kari, ola = fl.shared
     app.record_student_contact(RECRUITER, kari, ContactKind.PLACEMENT, RANA)
     app.record_contact_details(RECRUITER, kari, "Kari Nordmann", "kari@example.no", "+4791234567")
@@ -95,19 +102,21 @@ def full_journey(app: PipelineApplication) -> tuple[ForumList, UUID]:
     app.withdraw_lis3_offer(municipal(BRONNOY), kari, offers[BRONNOY])
     app.decline_lis3_offer(FORUM, kari, offers[VEFSN])
     app.accept_lis3_offer(FORUM, kari, offers[RANA])
-    app.start_lis1(RECRUITER, kari)
+    # Approved as specialist two days ago, so that she may be re-certified today.
+    before = app.clock() - timedelta(days=2)
+    app.start_lis1(RECRUITER, kari, before)
     for milestone in (
         lis1_part_completed(Lis1Part.HOSPITAL),
         lis1_part_started(Lis1Part.MUNICIPAL),
         lis1_part_completed(Lis1Part.MUNICIPAL),
     ):
-        app.record_milestone(RECRUITER, kari, milestone)
-    app.start_lis3(municipal(RANA), kari)
+        app.record_milestone(RECRUITER, kari, milestone, before)
+    app.start_lis3(municipal(RANA), kari, before)
     rana = municipal(RANA)
-    app.record_milestone(rana, kari, lambda c, s: c.assign_supervisor("Dr. Veileder", s))
-    app.record_milestone(rana, kari, lambda c, s: c.join_supervision_group("ALIS nord", s))
-    app.record_milestone(rana, kari, lambda c, s: c.complete_institution_service(s))
-    app.record_milestone(rana, kari, lambda c, s: c.approve_specialist(s))
+    app.record_milestone(rana, kari, lambda c, s: c.assign_supervisor("Dr. Veileder", s), before)
+    app.record_milestone(rana, kari, lambda c, s: c.join_supervision_group("ALIS nord", s), before)
+    app.record_milestone(rana, kari, lambda c, s: c.complete_institution_service(s), before)
+    app.record_milestone(rana, kari, lambda c, s: c.approve_specialist(s), before)
     app.record_milestone(rana, kari, lambda c, s: c.start_leave(s))
     app.record_milestone(rana, kari, lambda c, s: c.return_from_leave(s))
     app.record_milestone(rana, kari, lambda c, s: c.move_within_helgeland(VEFSN, s))
@@ -116,6 +125,16 @@ def full_journey(app: PipelineApplication) -> tuple[ForumList, UUID]:
         vefsn, kari, left(LeavingReason.FAMILY, "flyttet sørover", Destination.ELSEWHERE_IN_NORWAY)
     )
     app.record_milestone(FORUM, kari, lambda c, s: c.return_to(RANA, s), in_municipality=RANA)
+    app.record_milestone(rana, kari, lambda c, s: c.make_education_plan(s))
+    app.record_milestone(rana, kari, lambda c, s: c.review_education_plan(s))
+    app.record_milestone(rana, kari, lambda c, s: c.recertify(s))
+    app.correct_milestone(FORUM, kari, 2, Correction(app.clock().date(), None, "Feil dato"))
+    # Ola accepts Vefsn's LIS3 offer, starts LIS1 and drops out before LIS3.
+    expires = (app.clock() + timedelta(days=30)).date()
+    _, ola_offer = app.offer_lis3(vefsn, ola, VEFSN, fl.lis3_start, lis3_terms(), expires)
+    app.accept_lis3_offer(FORUM, ola, ola_offer)
+    app.start_lis1(RECRUITER, ola)
+    app.drop_out(vefsn, ola, LeavingReason.OTHER_SPECIALTY, "valgte sykehus")
     app.withdraw_consent(RECRUITER, ola)
     app.withdraw_application(RECRUITER, ola, "valgte sykehus")
     admin = Actor("personvernombud", "Helgelandssykehuset HF", Role.ADMIN)
@@ -173,7 +192,7 @@ async def test_the_export_holds_every_event_type_of_a_full_journey(api: Api) -> 
     assert document["consents"]["evaluation_contact"]["text"].startswith("Jeg samtykker")
     rows = document["read_models"]
     assert any(r.get("name") == "Kari Nordmann" for t, r_ in rows.items() for r in r_)
-    assert all(t.startswith(("hospital_", "forum_", "evaluation_")) for t in rows)
+    assert all(t.startswith(("hospital_", "forum_", "municipal_", "evaluation_")) for t in rows)
     assert any(t.startswith("evaluation_") and r_ for t, r_ in rows.items())
     assert document["deliveries"]["available"] is False  # no notifications service configured
 

@@ -160,7 +160,7 @@ async def test_each_coupled_slot_shows_whether_it_ended_in_a_lis3_start_and_wher
     )
     app.accept_lis3_offer(municipal(RANA), gp, rana_offer)
     app.start_lis1(RECRUITER, gp)
-    clock.advance(hours=2)
+    clock.advance(days=(lis1_ends - now.date()).days, hours=2)  # LIS3 starts after LIS1 ends
     app.start_lis3(municipal(RANA), gp)
     services.catch_up()
 

@@ -106,9 +106,9 @@ async def test_a_return_is_a_second_stay_and_dropouts_are_counted(
 
     funnel = await queries.funnel(now, now, "all")
     counts = {s.step: s.count for s in funnel.groups[0].steps}
-    # forum_list: five applied and were interviewed and offered LIS1, four accepted; three
-    # started LIS1 (the others were never started in this story).
-    assert (counts["interviewed"], counts["offered_lis1"], counts["accepted_lis1"]) == (5, 5, 4)
+    # forum_list: six applied and were interviewed and offered LIS1, five accepted (one
+    # declined); three started LIS1 (the others were never started in this story).
+    assert (counts["interviewed"], counts["offered_lis1"], counts["accepted_lis1"]) == (6, 6, 5)
     assert counts["started_lis1"] == 3
     assert (counts["accepted_lis3"], counts["started_lis3"]) == (2, 1)
     steps = [s.step for s in funnel.groups[0].steps]

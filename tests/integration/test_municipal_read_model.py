@@ -57,7 +57,7 @@ async def reads(services: Services) -> AsyncIterator[MunicipalQueries]:
 
 def recruited(services: Services, clock: Clock, lis3: bool = True) -> UUID:
     """A doctor recruited by Rana (coupled LIS3 accepted), LIS1 started, and LIS3 started in
-    Rana 540 days later unless `lis3` is false."""
+    Rana 640 days later (after LIS1 ends) unless `lis3` is false."""
     app = services.app
     fl = forum_list(app, shared=1)
     [cid] = fl.shared
@@ -72,7 +72,7 @@ def recruited(services: Services, clock: Clock, lis3: bool = True) -> UUID:
     app.accept_lis3_offer(FORUM, cid, offer_id)
     app.start_lis1(RECRUITER, cid)
     if lis3:
-        clock.advance(days=540)
+        clock.advance(days=640)
         app.start_lis3(municipal(RANA), cid)
     return cid
 
@@ -94,7 +94,7 @@ async def test_the_recruiting_municipality_follows_its_doctor_from_recruitment(
     assert await reads.doctors(AS_VEFSN) == []
     assert await reads.doctor(AS_VEFSN, cid) is None
 
-    clock.advance(days=540)
+    clock.advance(days=640)
     lis3_day = programme_day(clock.now)
     services.app.start_lis3(municipal(RANA), cid)
     app = services.app
@@ -274,7 +274,7 @@ async def test_the_hospital_reads_lis1_milestones_only(
     app = services.app
     clock.advance(days=365)
     app.record_milestone(RECRUITER, cid, lis1_part_completed(Lis1Part.HOSPITAL))
-    clock.advance(days=200)
+    clock.advance(days=300)
     app.start_lis3(municipal(RANA), cid)
     app.record_milestone(municipal(RANA), cid, lambda c, s: c.assign_supervisor("Veileder", s))
     services.catch_up()

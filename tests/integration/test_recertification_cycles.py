@@ -49,7 +49,7 @@ def doctor_in_rana(services: Services, clock: Clock) -> tuple[UUID, str]:
     email = named(services, kari, "Kari Nordmann")
     app.accept_lis3_offer(FORUM, kari, offer(services, fl, kari, RANA))
     app.start_lis1(RECRUITER, kari)
-    clock.advance(days=540)
+    clock.advance(days=640)
     app.start_lis3(municipal(RANA), kari)
     return kari, email
 

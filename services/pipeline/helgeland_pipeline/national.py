@@ -158,7 +158,8 @@ class NationalHistory:
         for i, candidate in enumerate(people):
             if not slots or not candidate.interview_scores:
                 continue
-            coupled = coupled_left > 0 and candidate.preference != CareerPreference.HOSPITAL
+            coupled = coupled_left > 0 and candidate.preference == CareerPreference.GENERAL_PRACTICE
+            coupled = coupled and candidate.consent_to_share and not candidate.consent_withdrawn
             coupled_left -= int(coupled)
             offered = self._stamp(hospital, _day(date(year, 3, 1)))
             candidate.offer_lis1(lis1_round, slots.pop(), coupled, date(year, 3, 20), offered)
@@ -245,7 +246,7 @@ class NationalHistory:
                 InvitationKind.INTERVIEW,
                 meeting,
                 self._stamp(actor, invited),
-                str(self._id()),
+                invitation_id=str(self._id()),
             )
             offered = _day(date(year, 5, 10)) + timedelta(days=n)
             terms = Lis3Terms(

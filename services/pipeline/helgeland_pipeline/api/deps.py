@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from helgeland_contracts.api_v1 import CommandResult
 
@@ -102,6 +102,10 @@ ConsentKeeper = Annotated[Actor, Depends(require_role(Role.HOSPITAL_RECRUITER, R
 StudentKeeper = Annotated[
     Actor, Depends(require_role(Role.HOSPITAL_RECRUITER, Role.MUNICIPALITY, Role.FORUM))
 ]
+
+
+# A municipality named in the path: four digits (a well-formed number nobody knows is a 404).
+MunicipalityInPath = Annotated[str, Path(pattern=r"^[0-9]{4}$", examples=["1833"])]
 
 
 class NotYetVisible(Exception):

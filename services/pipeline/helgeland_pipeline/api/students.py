@@ -13,12 +13,14 @@ from helgeland_contracts.forum_v1 import PlacementCapacity, PlacementCapacityIn,
 
 from helgeland_pipeline.api.deps import (
     MunicipalActor,
+    MunicipalityInPath,
     ServicesDep,
     StudentKeeper,
     answer_once_visible,
     reads,
 )
 from helgeland_pipeline.api.personal_data import PersonalData
+from helgeland_pipeline.app_base import NotFound
 from helgeland_pipeline.domain.candidates import ContactKind
 
 router = APIRouter(tags=["students"], dependencies=[reads("forum")])
@@ -39,10 +41,15 @@ def register_student(
 
 @router.put("/municipalities/{number}/placement-capacity")
 def record_placement_capacity(
-    number: str, body: PlacementCapacityIn, actor: MunicipalActor, services: ServicesDep
+    number: MunicipalityInPath,
+    body: PlacementCapacityIn,
+    actor: MunicipalActor,
+    services: ServicesDep,
 ) -> CommandResult:
     """How many 5th-year placement students the municipality takes in a year (the
     municipality itself, or the forum for it)."""
+    if number not in services.core.app.reference.municipalities:
+        raise NotFound(f"no municipality {number}")
     saved = services.core.app.record_placement_capacity(
         actor, number, body.year, body.students, body.occurred_at
     )

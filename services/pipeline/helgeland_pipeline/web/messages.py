@@ -227,6 +227,15 @@ DOMAIN: list[tuple[str, str]] = [
         r"|a municipality acts for itself only",
         "Rollen din har ikke lov til dette",
     ),
+    (
+        r"vacant \((\d+)\) and held by locums \((\d+)\) together cannot exceed the total "
+        r"posts \((\d+)\)",
+        "Ledige ({0}) og besatt av vikar ({1}) kan til sammen ikke være flere enn hjemlene ({2})",
+    ),
+    (
+        r"retirements expected \((\d+)\) cannot exceed the posts held by GPs \((-?\d+) = .*\)",
+        "Ventede pensjoneringer ({0}) kan ikke være flere enn hjemlene fastleger har ({1})",
+    ),
 ]
 _DOMAIN = [(re.compile(pattern + r"\.?$"), text) for pattern, text in DOMAIN]
 
