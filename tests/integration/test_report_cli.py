@@ -293,9 +293,15 @@ def test_the_report_holds_the_funnel_and_retention_tables(written: dict[str, Wri
         assert section.tables[0][0] == RETENTION_HEADER
         rows = section.table()
         assert rows, view
-        assert sum(int(row["doctors"]) for row in rows) == counts["started_lis3"], view
-        for row in rows:
-            assert 0 <= int(row["left"]) <= int(row["doctors"]), row
+        shown = [row for row in rows if row["doctors"].isdigit()]  # "<5": withheld (k)
+        total = sum(int(row["doctors"]) for row in shown)
+        if len(shown) == len(rows):
+            assert total == counts["started_lis3"], view
+        else:
+            assert total < counts["started_lis3"], view
+        for row in shown:
+            if row["left"].isdigit():
+                assert 0 <= int(row["left"]) <= int(row["doctors"]), row
     assert report.section(CYCLES).table()
 
 
@@ -363,8 +369,9 @@ def test_two_as_of_dates_give_different_figures(written: dict[str, Written]) -> 
     for view in RETENTION_VIEWS:
         assert early.section(f"Retention: {view}").table() == []
         assert late.section(f"Retention: {view}").table() != []
-    assert {r["year"] for r in early.section(CYCLES).table()} == {"2021", "2022"}
-    assert {r["year"] for r in late.section(CYCLES).table()} == {"2021", "2022", "2023", "2024"}
+    # A round opens each autumn and belongs to the year its LIS1 starts (the next spring).
+    assert {r["year"] for r in early.section(CYCLES).table()} == {"2022", "2023"}
+    assert {r["year"] for r in late.section(CYCLES).table()} == {"2022", "2023", "2024", "2025"}
     assert [i for s in early.sections for i in s.images] != [
         i for s in late.sections for i in s.images
     ]
@@ -417,6 +424,8 @@ def test_the_yearly_cycles_give_weeks_of_service_and_who_stayed(
         "recruited",
         "weeks of service",
         "stayed (still in post)",
+        "dropped out before LIS3",
+        "returned",
     ]
     weeks = [float(r["weeks of service"]) for r in rows if r["weeks of service"][0].isdigit()]
     assert weeks, rows
